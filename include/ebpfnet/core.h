@@ -108,6 +108,15 @@ struct ebpfnet_features {
  * NULL pointer or a bad sz). */
 EBPFNET_API int ebpfnet_probe_features(struct ebpfnet_features *features);
 
+/* Render `features` as a two-column table (EBPFNET_FORMAT_TEXT, one
+ * "name value" line per field, '\n'-separated) or one JSON object
+ * (EBPFNET_FORMAT_JSON), NUL-terminated in buf (len bytes), no trailing
+ * newline. Returns the length the whole output needs (like snprintf) or a
+ * negative errno. Thread-safe. */
+EBPFNET_API int ebpfnet_features_format(const struct ebpfnet_features *features,
+					enum ebpfnet_format format, char *buf,
+					size_t len);
+
 /* Make sure `path` is a bpffs mount point, mounting one there (creating
  * the directory) when it is not. 0 when it is (or now is) a bpffs;
  * -ENOTDIR/-EEXIST when something else is there; -EPERM without the
