@@ -29,7 +29,7 @@ enum ebpfnet_hello_hook {
 /* Bounds of what one event carries. */
 #define EBPFNET_HELLO_MAX_ARGS 20      /* arguments captured at most */
 #define EBPFNET_HELLO_ARG_MAX 512      /* bytes of one argument, NUL included */
-#define EBPFNET_HELLO_ARGS_BUDGET 2048 /* no argument starts past this many bytes */
+#define EBPFNET_HELLO_ARGS_BUDGET 2048 /* no argument starts at or past this byte */
 #define EBPFNET_HELLO_FILENAME_MAX 512 /* bytes of the filename, NUL included */
 
 /* ebpfnet_hello_event.flags */

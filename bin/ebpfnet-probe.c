@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+/*
+ * ebpfnet-probe: show what the running kernel and this process offer to
+ * libebpfnet, as a table or as one line of JSON. Public API only.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ebpfnet/ebpfnet.h>
+
+#define PROG "ebpfnet-probe"
+
+static bool verbose;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: " PROG " [-v] [--json]\n"
+		"Show the eBPF features of the running kernel and process.\n"
+		"\n"
+		"  -j, --json     one JSON object on one line\n"
+		"  -v, --verbose  print the library's (and libbpf's) messages\n"
+		"  -h, --help     show this help\n");
+}
+
+static void print_message(enum ebpfnet_print_level level, const char *msg)
+{
+	static const char *const names[] = { "warn", "info", "debug" };
+
+	if (level != EBPFNET_PRINT_WARN && !verbose)
+		return;
+	fprintf(stderr, PROG ": %s: %s\n",
+		(unsigned)level < 3 ? names[level] : "debug", msg);
+}
+
+static int fail(int code, const char *what, int err)
+{
+	fprintf(stderr, PROG ": error: %s: %s\n", what, ebpfnet_strerror(err));
+	return code;
+}
+
+static int print_features(bool json)
+{
+	EBPFNET_OPTS(ebpfnet_features, features);
+	enum ebpfnet_format format = json ? EBPFNET_FORMAT_JSON :
+					    EBPFNET_FORMAT_TEXT;
+	char *text;
+	int err, need;
+
+	err = ebpfnet_probe_features(&features);
+	if (err)
+		return fail(1, "probing the kernel", err);
+	need = ebpfnet_features_format(&features, format, NULL, 0);
+	if (need < 0)
+		return fail(1, "formatting", need);
+	text = malloc((size_t)need + 1);
+	if (!text)
+		return fail(1, "formatting", -ENOMEM);
+	err = ebpfnet_features_format(&features, format, text, (size_t)need + 1);
+	if (err < 0) {
+		free(text);
+		return fail(1, "formatting", err);
+	}
+	printf("%s\n", text);
+	free(text);
+	if (fflush(stdout))
+		return fail(1, "writing the output", -errno);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool json = false;
+	int c, arg = 1;
+
+	opterr = 0; /* one error line of our own, not getopt's */
+	/* "+": no permutation, so argv[arg] is the element being parsed. */
+	while ((arg = optind,
+		c = getopt_long(argc, argv, "+jvh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			/* A long option shows whole ("--json=1"); a short one
+			 * may sit inside a cluster ("-vx"): name its letter. */
+			if (!strncmp(argv[arg], "--", 2))
+				fprintf(stderr, PROG ": error: bad option '%s' (try --help)\n",
+					argv[arg]);
+			else
+				fprintf(stderr, PROG ": error: unknown option '-%c' (try --help)\n",
+					optopt);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, PROG ": error: unexpected argument '%s' (try --help)\n",
+			argv[optind]);
+		return 2;
+	}
+	ebpfnet_set_print(print_message);
+	if (verbose)
+		ebpfnet_forward_libbpf(true);
+	return print_features(json);
+}

@@ -1,0 +1,252 @@
+#!/bin/bash
+# SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause)
+#
+# The hello benchmark: what tracing every exec costs the node. A fork+exec
+# loop of /bin/true (exec_loop) runs with no tracer, under ebpfnet-hello
+# and under libbpf-tools' execsnoop; the configurations alternate round by
+# round so machine noise hits all alike. Prints a table of exec rates, the
+# overhead of each tracer, lost events, and whether ebpfnet-hello saw every
+# exec of the loop. Needs root. Not part of `meson test`: it prints figures.
+#
+#     hello_bench.sh [BUILD_DIR] [--execs N] [--rounds R]
+#
+# EXECSNOOP=PATH picks another execsnoop (default /usr/sbin/execsnoop).
+set -u
+
+usage() {
+	cat <<EOF
+usage: $0 [BUILD_DIR] [--execs N] [--rounds R]
+  BUILD_DIR   meson build directory (default \$EBPFNET_BUILD_ROOT, else ./build)
+  --execs N   execs per run of the loop (default 5000)
+  --rounds R  rounds of every configuration (default 5)
+EOF
+}
+
+die() {
+	echo "hello_bench: $*" >&2
+	exit 1
+}
+
+is_count() {
+	[[ "$1" =~ ^[1-9][0-9]{0,7}$ ]]
+}
+
+build_dir=${EBPFNET_BUILD_ROOT:-build}
+execs=5000
+rounds=5
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--execs | --rounds)
+		if [ $# -lt 2 ] || ! is_count "$2"; then usage >&2; exit 2; fi
+		if [ "$1" = --execs ]; then execs=$2; else rounds=$2; fi
+		shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	-*) usage >&2; exit 2 ;;
+	*) build_dir=$1; shift ;;
+	esac
+done
+
+[ "$(id -u)" = 0 ] || die "needs root (loads BPF programs); run it with sudo"
+
+exec_loop=$build_dir/tests/bench/exec_loop
+hello=$build_dir/bin/ebpfnet-hello
+execsnoop=${EXECSNOOP:-/usr/sbin/execsnoop}
+[ -x "$exec_loop" ] || die "$exec_loop not found: build $build_dir first"
+[ -x "$hello" ] || die "$hello not found: build $build_dir first"
+command -v bpftool >/dev/null || die "bpftool not found (used to see when a tracer is attached)"
+have_execsnoop=0
+[ -x "$execsnoop" ] && have_execsnoop=1
+
+# Bounds: a run of the loop gets 30 s plus 20 ms per exec (50 execs/s,
+# far below any real machine); a tracer gets 15 s to attach, 10 s to exit.
+loop_timeout=$((30 + execs / 50))
+attach_timeout_ds=150
+stop_timeout_ds=100
+
+work=$(mktemp -d /tmp/hello_bench.XXXXXX) || die "mktemp failed"
+tracer_pid=
+cleanup() {
+	if [ -n "$tracer_pid" ] && kill -0 "$tracer_pid" 2>/dev/null; then
+		kill -KILL "$tracer_pid" 2>/dev/null
+		wait "$tracer_pid" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Run the loop once; prints its key=value line.
+run_loop() {
+	timeout --kill-after=5 "$loop_timeout" "$exec_loop" -n "$execs" ||
+		die "exec_loop failed or timed out (${loop_timeout}s)"
+}
+
+# The value of KEY in exec_loop's key=value line ($1).
+field() {
+	local kv
+	for kv in $1; do
+		case "$kv" in "$2"=*) echo "${kv#*=}"; return 0 ;; esac
+	done
+	return 1
+}
+
+# Attached: the tracer ($1) holds a perf-event attachment on the exec
+# return tracepoint (both tracers report at exec return; any sys_exit_exec*
+# or a raw tracepoint counts), and it has gone to sleep in its poll loop,
+# so setup work no longer competes with the loop.
+tracer_attached() {
+	bpftool perf list 2>/dev/null |
+		grep -Eq "^pid $1 .*(sys_exit_exec|raw_tracepoint)" || return 1
+	case "$(cat "/proc/$1/wchan" 2>/dev/null)" in *poll*) return 0 ;; esac
+	return 1
+}
+
+# start_tracer NAME OUT ERR CMD...: start CMD in the background with stdout
+# to OUT and stderr to ERR; return once it is attached, die if it exits or
+# takes too long.
+start_tracer() {
+	local name=$1 out=$2 err=$3 i
+	shift 3
+	"$@" >"$out" 2>"$err" &
+	tracer_pid=$!
+	for ((i = 0; i < attach_timeout_ds; i++)); do
+		kill -0 "$tracer_pid" 2>/dev/null ||
+			die "$name exited before attaching: $(head -c 2000 "$err")"
+		if tracer_attached "$tracer_pid"; then
+			bpftool perf list 2>/dev/null | grep "^pid $tracer_pid " |
+				awk '{ print $(NF - 1), $NF }' | sort -u >"$work/$name.hooks"
+			return 0
+		fi
+		sleep 0.1
+	done
+	die "$name not attached after $((attach_timeout_ds / 10)) s: $(head -c 2000 "$err")"
+}
+
+# Stop the running tracer with SIGINT (its summary comes on that path),
+# SIGKILL if it does not exit in time. Returns its exit status.
+stop_tracer() {
+	local i status
+	kill -INT "$tracer_pid" 2>/dev/null
+	for ((i = 0; i < stop_timeout_ds; i++)); do
+		kill -0 "$tracer_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$tracer_pid" 2>/dev/null; then
+		echo "hello_bench: tracer $tracer_pid ignored SIGINT for $((stop_timeout_ds / 10)) s; killed" >&2
+		kill -KILL "$tracer_pid" 2>/dev/null
+	fi
+	wait "$tracer_pid"
+	status=$?
+	tracer_pid=
+	return $status
+}
+
+# Lost events from ebpfnet-hello's summary "ebpfnet-hello: N events, M lost".
+hello_lost() {
+	sed -nE 's/^ebpfnet-hello: [0-9]+ events?, ([0-9]+) lost.*/\1/p' "$1" | tail -n 1
+}
+
+# execsnoop warns once per loss on stderr: "Lost N events on CPU #C!".
+execsnoop_lost() {
+	sed -nE 's/.*[Ll]ost ([0-9]+) events?.*/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# median, min and max of the numbers on stdin, one per line.
+stats() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		      printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
+}
+
+# One measured run of configuration $1 (none, hello, execsnoop); appends
+# the rate to $work/$1.rates and lost events to $work/$1.lost.
+measure() {
+	local config=$1 line lost status
+	case "$config" in
+	none)
+		line=$(run_loop) || exit 1
+		lost=- ;;
+	hello)
+		start_tracer ebpfnet-hello /dev/null "$work/hello.err" "$hello"
+		line=$(run_loop) || exit 1
+		stop_tracer
+		status=$?
+		lost=$(hello_lost "$work/hello.err")
+		if [ "$status" != 0 ] || [ -z "$lost" ]; then
+			die "ebpfnet-hello exited $status without its summary: $(head -c 2000 "$work/hello.err")"
+		fi ;;
+	execsnoop)
+		start_tracer execsnoop /dev/null "$work/execsnoop.err" "$execsnoop"
+		line=$(run_loop) || exit 1
+		stop_tracer
+		lost=$(execsnoop_lost "$work/execsnoop.err") ;;
+	esac
+	field "$line" execs_per_sec >>"$work/$config.rates" ||
+		die "exec_loop printed no rate: $line"
+	echo "$lost" >>"$work/$config.lost"
+	printf '  round %d %-13s %8s execs/s  lost %s\n' "$round" "$config" \
+		"$(field "$line" execs_per_sec)" "$lost" >&2
+}
+
+# Run ebpfnet-hello with JSON output to a file during one loop and count
+# the events of the loop's children (parent pid = the loop, comm "true")
+# into $captured, its lost events into $capture_lost.
+capture_check() {
+	local line pid status
+	start_tracer ebpfnet-hello "$work/capture.json" "$work/capture.err" \
+		"$hello" --json
+	line=$(run_loop) || exit 1
+	stop_tracer
+	status=$?
+	pid=$(field "$line" pid) || die "exec_loop printed no pid: $line"
+	captured=$(grep -E "\"ppid\": *${pid}[,} ]" "$work/capture.json" |
+		grep -cE '"comm": *"true"')
+	capture_lost=$(hello_lost "$work/capture.err")
+	if [ "$status" != 0 ] || [ -z "$capture_lost" ]; then
+		die "ebpfnet-hello --json exited $status without its summary: $(head -c 2000 "$work/capture.err")"
+	fi
+}
+
+configs="none hello"
+[ "$have_execsnoop" = 1 ] && configs="$configs execsnoop"
+
+echo "hello benchmark: $execs execs of /bin/true per run, $rounds rounds, $(nproc) CPUs, Linux $(uname -r)" >&2
+for ((round = 1; round <= rounds; round++)); do
+	for config in $configs; do
+		measure "$config"
+	done
+done
+capture_check
+
+read -r base base_min base_max < <(stats <"$work/none.rates")
+overhead() {
+	awk -v r="$1" -v b="$base" 'BEGIN { printf "%.1f", (1 - r / b) * 100 }'
+}
+sum_lost() {
+	awk '{ s += $1 } END { print s + 0 }' "$1"
+}
+
+printf '\nhello benchmark: %d execs of /bin/true per run, %d rounds, %d CPUs, Linux %s, %s\n' \
+	"$execs" "$rounds" "$(nproc)" "$(uname -r)" "$(date -u +%Y-%m-%d)"
+printf '%-14s %10s %10s %10s %9s %6s\n' configuration "median/s" "min/s" "max/s" overhead lost
+printf '%-14s %10s %10s %10s %9s %6s\n' "no tracer" "$base" "$base_min" "$base_max" - -
+hello_oh=
+execsnoop_oh=
+for config in $configs; do
+	[ "$config" = none ] && continue
+	read -r med min max < <(stats <"$work/$config.rates")
+	oh=$(overhead "$med")
+	if [ "$config" = hello ]; then name=ebpfnet-hello; hello_oh=$oh; else name=execsnoop; execsnoop_oh=$oh; fi
+	printf '%-14s %10s %10s %10s %8s%% %6s\n' "$name" "$med" "$min" "$max" "$oh" \
+		"$(sum_lost "$work/$config.lost")"
+done
+if [ -n "$execsnoop_oh" ]; then
+	awk -v h="$hello_oh" -v e="$execsnoop_oh" 'BEGIN {
+		if (e > 0) printf "overhead ratio ebpfnet-hello / execsnoop: %.2f\n", h / e
+		else printf "overhead ratio ebpfnet-hello / execsnoop: n/a (execsnoop overhead %.1f%%)\n", e }'
+else
+	echo "execsnoop: not installed at $execsnoop (Debian package libbpf-tools); no comparison"
+fi
+echo "ebpfnet-hello attached to: $(paste -sd, "$work/ebpfnet-hello.hooks" | sed 's/,/, /g')"
+echo "ebpfnet-hello --json captured $captured of $execs execs of the loop ($capture_lost lost)"
