@@ -142,7 +142,7 @@ struct cli {
 static int write_line(struct cli *cli, const char *line)
 {
 	if (fputs(line, stdout) == EOF || putchar('\n') == EOF ||
-	    0) {
+	    fflush(stdout) == EOF) {
 		cli->write_err = errno ? -errno : -EIO;
 		return cli->write_err;
 	}

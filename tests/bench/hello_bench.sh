@@ -60,11 +60,13 @@ have_execsnoop=0
 # Bounds: a run of the loop gets 30 s plus 20 ms per exec (50 execs/s,
 # far below any real machine); a tracer gets 15 s to attach, 10 s to exit.
 loop_timeout=$((30 + execs / 50))
+clk_tck=$(getconf CLK_TCK)
 attach_timeout_ds=150
 stop_timeout_ds=100
 
 work=$(mktemp -d /tmp/hello_bench.XXXXXX) || die "mktemp failed"
 tracer_pid=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	if [ -n "$tracer_pid" ] && kill -0 "$tracer_pid" 2>/dev/null; then
 		kill -KILL "$tracer_pid" 2>/dev/null
@@ -152,6 +154,12 @@ execsnoop_lost() {
 	sed -nE 's/.*[Ll]ost ([0-9]+) events?.*/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }'
 }
 
+# CPU time (user + system) the process $1 has used, in ms.
+cpu_ms() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null |
+		awk -v hz="$clk_tck" '{ printf "%d\n", ($12 + $13) * 1000 / hz }'
+}
+
 # median, min and max of the numbers on stdin, one per line.
 stats() {
 	sort -g | awk '{ v[NR] = $1 }
@@ -159,34 +167,46 @@ stats() {
 		      printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
 }
 
+# run_traced NAME CMD...: the loop under a tracer writing to /dev/null;
+# sets $line (the loop's output), $cpu (the tracer's CPU time in ms while
+# the loop ran, setup excluded) and $status (the tracer's exit status).
+run_traced() {
+	local name=$1 cpu0
+	shift
+	start_tracer "$name" /dev/null "$work/$name.err" "$@"
+	cpu0=$(cpu_ms "$tracer_pid")
+	line=$(run_loop) || exit 1
+	cpu=$(($(cpu_ms "$tracer_pid") - cpu0))
+	stop_tracer
+	status=$?
+}
+
 # One measured run of configuration $1 (none, hello, execsnoop); appends
-# the rate to $work/$1.rates and lost events to $work/$1.lost.
+# the rate to $work/$1.rates, the tracer's CPU ms to $work/$1.cpu and lost
+# events to $work/$1.lost.
 measure() {
-	local config=$1 line lost status
+	local config=$1 line lost status cpu=-
 	case "$config" in
 	none)
 		line=$(run_loop) || exit 1
 		lost=- ;;
 	hello)
-		start_tracer ebpfnet-hello /dev/null "$work/hello.err" "$hello"
-		line=$(run_loop) || exit 1
-		stop_tracer
+		run_traced ebpfnet-hello "$hello"
 		status=$?
-		lost=$(hello_lost "$work/hello.err")
+		lost=$(hello_lost "$work/ebpfnet-hello.err")
 		if [ "$status" != 0 ] || [ -z "$lost" ]; then
-			die "ebpfnet-hello exited $status without its summary: $(head -c 2000 "$work/hello.err")"
+			die "ebpfnet-hello exited $status without its summary: $(head -c 2000 "$work/ebpfnet-hello.err")"
 		fi ;;
 	execsnoop)
-		start_tracer execsnoop /dev/null "$work/execsnoop.err" "$execsnoop"
-		line=$(run_loop) || exit 1
-		stop_tracer
+		run_traced execsnoop "$execsnoop"
 		lost=$(execsnoop_lost "$work/execsnoop.err") ;;
 	esac
 	field "$line" execs_per_sec >>"$work/$config.rates" ||
 		die "exec_loop printed no rate: $line"
 	echo "$lost" >>"$work/$config.lost"
-	printf '  round %d %-13s %8s execs/s  lost %s\n' "$round" "$config" \
-		"$(field "$line" execs_per_sec)" "$lost" >&2
+	echo "$cpu" >>"$work/$config.cpu"
+	printf '  round %d %-10s %8s execs/s  tracer CPU %s ms  lost %s\n' \
+		"$round" "$config" "$(field "$line" execs_per_sec)" "$cpu" "$lost" >&2
 }
 
 # Run ebpfnet-hello with JSON output to a file during one loop and count
@@ -208,10 +228,24 @@ capture_check() {
 	fi
 }
 
+# Other exec tracers on the node tax every configuration alike: the
+# figures stay comparable but the overheads read low. Say so.
+warn_foreign_tracers() {
+	local pids
+	pids=$(bpftool perf list 2>/dev/null |
+		awk '/(sys_(enter|exit)_exec|sched_process_exec)/ { print $2 }' | sort -u | paste -sd' ')
+	[ -z "$pids" ] && return 0
+	echo "hello_bench: warning: other exec tracers are attached (pid $pids): they slow every configuration" >&2
+	foreign=$pids
+}
+
 configs="none hello"
 [ "$have_execsnoop" = 1 ] && configs="$configs execsnoop"
+foreign=
+warn_foreign_tracers
 
 echo "hello benchmark: $execs execs of /bin/true per run, $rounds rounds, $(nproc) CPUs, Linux $(uname -r)" >&2
+run_loop >/dev/null  # warm-up: page cache, CPU frequency; not counted
 for ((round = 1; round <= rounds; round++)); do
 	for config in $configs; do
 		measure "$config"
@@ -226,27 +260,38 @@ overhead() {
 sum_lost() {
 	awk '{ s += $1 } END { print s + 0 }' "$1"
 }
+row() {
+	printf '%-14s %9s %9s %9s %9s %11s %6s\n' "$@"
+}
 
 printf '\nhello benchmark: %d execs of /bin/true per run, %d rounds, %d CPUs, Linux %s, %s\n' \
 	"$execs" "$rounds" "$(nproc)" "$(uname -r)" "$(date -u +%Y-%m-%d)"
-printf '%-14s %10s %10s %10s %9s %6s\n' configuration "median/s" "min/s" "max/s" overhead lost
-printf '%-14s %10s %10s %10s %9s %6s\n' "no tracer" "$base" "$base_min" "$base_max" - -
+row configuration "median/s" "min/s" "max/s" overhead "tracer CPU" lost
+row "no tracer" "$base" "$base_min" "$base_max" - - -
 hello_oh=
 execsnoop_oh=
 for config in $configs; do
 	[ "$config" = none ] && continue
 	read -r med min max < <(stats <"$work/$config.rates")
+	read -r cpu _ < <(stats <"$work/$config.cpu")
 	oh=$(overhead "$med")
-	if [ "$config" = hello ]; then name=ebpfnet-hello; hello_oh=$oh; else name=execsnoop; execsnoop_oh=$oh; fi
-	printf '%-14s %10s %10s %10s %8s%% %6s\n' "$name" "$med" "$min" "$max" "$oh" \
-		"$(sum_lost "$work/$config.lost")"
+	if [ "$config" = hello ]; then
+		name=ebpfnet-hello
+		hello_oh=$oh
+	else
+		name=execsnoop
+		execsnoop_oh=$oh
+	fi
+	row "$name" "$med" "$min" "$max" "$oh%" "${cpu%.*} ms" "$(sum_lost "$work/$config.lost")"
 done
 if [ -n "$execsnoop_oh" ]; then
 	awk -v h="$hello_oh" -v e="$execsnoop_oh" 'BEGIN {
 		if (e > 0) printf "overhead ratio ebpfnet-hello / execsnoop: %.2f\n", h / e
 		else printf "overhead ratio ebpfnet-hello / execsnoop: n/a (execsnoop overhead %.1f%%)\n", e }'
 else
-	echo "execsnoop: not installed at $execsnoop (Debian package libbpf-tools); no comparison"
+	echo "execsnoop: not installed at $execsnoop (Debian package libbpf-tools): no comparison"
 fi
 echo "ebpfnet-hello attached to: $(paste -sd, "$work/ebpfnet-hello.hooks" | sed 's/,/, /g')"
 echo "ebpfnet-hello --json captured $captured of $execs execs of the loop ($capture_lost lost)"
+[ -n "$foreign" ] && echo "warning: other exec tracers were attached (pid $foreign): overheads read low"
+exit 0

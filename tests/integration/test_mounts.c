@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -34,6 +35,7 @@
 
 static char base[PATH_MAX];
 static bool tracefs_was_mounted;
+static bool forking; /* each test runs in its own child process */
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -332,6 +334,77 @@ START_TEST(test_open_cgroup2)
 }
 END_TEST
 
+/* ---- in a private mount namespace ----------------------------------------- */
+
+/*
+ * Move this test's process (a child of the runner) into a mount namespace
+ * of its own, whose mounts do not propagate back: what the test mounts or
+ * unmounts there, even at system paths, vanishes with the process.
+ */
+static bool enter_private_mount_ns(void)
+{
+	if (!forking) {
+		/* CK_FORK=no (debugging): the namespace would outlive the
+		 * test and hide the other tests' mounts from the teardown. */
+		fprintf(stderr, "%s: skipped, needs CK_FORK=yes\n", tcase_name());
+		return false;
+	}
+	ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
+	ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	return true;
+}
+
+/* Unmount every mount of `fstype` (in this namespace only). */
+static void unmount_all(const char *fstype)
+{
+	char point[PATH_MAX];
+	int rounds = 0;
+
+	while (ebpfnet__find_mount(fstype, point, sizeof(point)) == 0) {
+		ck_assert_msg(umount2(point, MNT_DETACH) == 0 && rounds++ < 16,
+			      "cannot unmount %s at %s", fstype, point);
+	}
+}
+
+START_TEST(test_pin_dir_mounts_sys_fs_bpf)
+{
+	char dir[PATH_MAX];
+
+	if (!enter_private_mount_ns())
+		return;
+	unmount_all("bpf");
+	ck_assert(!fs_magic_is("/sys/fs/bpf", BPF_FS_MAGIC));
+
+	/* DESIGN.md: a pin root below /sys/fs/bpf gets a bpffs there. */
+	ck_assert_int_eq(ebpfnet__pin_dir("/sys/fs/bpf/ebpfnet-test", "hello",
+					  "eth0", dir, sizeof(dir)), 0);
+	ck_assert_str_eq(dir, "/sys/fs/bpf/ebpfnet-test/hello/eth0");
+	ck_assert(fs_magic_is("/sys/fs/bpf", BPF_FS_MAGIC));
+	ck_assert_int_eq(mounts_at("/sys/fs/bpf"), 1);
+	ck_assert(fs_magic_is(dir, BPF_FS_MAGIC));
+}
+END_TEST
+
+START_TEST(test_mount_tracefs_debugfs_fallback)
+{
+	char path[PATH_MAX];
+
+	if (!enter_private_mount_ns())
+		return;
+	unmount_all("tracefs");
+	unmount_all("debugfs");
+	/* An old kernel's /sys/kernel: no "tracing" directory to mount on. */
+	ck_assert_int_eq(mount("tmpfs", "/sys/kernel", "tmpfs", 0, "mode=0755"),
+			 0);
+	ck_assert_int_eq(mkdir("/sys/kernel/debug", 0700), 0);
+
+	ck_assert_int_eq(ebpfnet_mount_tracefs(path, sizeof(path)), 0);
+	ck_assert_str_eq(path, "/sys/kernel/debug/tracing");
+	ck_assert(fs_magic_is("/sys/kernel/debug", DEBUGFS_MAGIC));
+	ck_assert(fs_magic_is(path, TRACEFS_MAGIC));
+}
+END_TEST
+
 /* ---- feature probe ------------------------------------------------------- */
 
 #define MAX_IDS 8192
@@ -493,6 +566,8 @@ static Suite *mounts_suite(void)
 	tcase_add_test(tc, test_pin_dir_not_bpffs);
 	tcase_add_test(tc, test_mount_tracefs);
 	tcase_add_test(tc, test_open_cgroup2);
+	tcase_add_test(tc, test_pin_dir_mounts_sys_fs_bpf);
+	tcase_add_test(tc, test_mount_tracefs_debugfs_fallback);
 	tcase_add_test(tc, test_probe_features);
 	tcase_add_test(tc, test_probe_features_older_struct);
 	suite_add_tcase(s, tc);
@@ -506,6 +581,7 @@ int main(void)
 
 	test_require_root();
 	sr = srunner_create(mounts_suite());
+	forking = srunner_fork_status(sr) == CK_FORK;
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
