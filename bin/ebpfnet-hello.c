@@ -30,10 +30,10 @@ enum { EXIT_OK = 0, EXIT_ERROR = 1, EXIT_USAGE = 2 };
 /* ---- messages ------------------------------------------------------------ */
 
 /*
- * The library's messages. Without -v only warnings are shown, and those
- * that arrive while the tracer is being set up are held back: when setup
- * fails, the last one becomes the reason in the single error line; when it
- * succeeds, they are shown then.
+ * The library's messages. Without -v only its own warnings are shown (never
+ * libbpf's), and those that arrive while the tracer is being set up are
+ * held back: when setup fails, the last one becomes the reason in the
+ * single error line; when it succeeds, they are shown then.
  */
 #define HELD_MAX 8
 #define MSG_MAX 512
@@ -46,19 +46,25 @@ static struct {
 	unsigned int nheld;
 } msgs;
 
+/* libbpf's own messages, forwarded by the library, start with this. */
+#define LIBBPF_PREFIX "libbpf: "
+
 static void print_msg(enum ebpfnet_print_level level, const char *msg)
 {
 	static const char *const names[] = { "warning", "info", "debug" };
 	const char *name = (unsigned int)level < 3 ? names[level] : "debug";
+	bool from_libbpf = strncmp(msg, LIBBPF_PREFIX, strlen(LIBBPF_PREFIX)) == 0;
 
-	if (level == EBPFNET_PRINT_WARN)
-		snprintf(msgs.last_warn, sizeof(msgs.last_warn), "%s", msg);
 	if (msgs.verbose) {
 		fprintf(stderr, PROG ": %s: %s\n", name, msg);
+		if (level == EBPFNET_PRINT_WARN && !from_libbpf)
+			snprintf(msgs.last_warn, sizeof(msgs.last_warn), "%s", msg);
 		return;
 	}
-	if (level != EBPFNET_PRINT_WARN)
+	/* libbpf is forwarded only to keep its default printer quiet. */
+	if (level != EBPFNET_PRINT_WARN || from_libbpf)
 		return;
+	snprintf(msgs.last_warn, sizeof(msgs.last_warn), "%s", msg);
 	if (!msgs.holding) {
 		fprintf(stderr, PROG ": warning: %s\n", msg);
 		return;
@@ -383,8 +389,9 @@ int main(int argc, char **argv)
 
 	msgs.verbose = cli.args.verbose;
 	ebpfnet_set_print(print_msg);
-	if (cli.args.verbose)
-		ebpfnet_forward_libbpf(true);
+	/* Always: libbpf's default printer would write to stderr itself.
+	 * print_msg() shows libbpf's lines with -v only. */
+	ebpfnet_forward_libbpf(true);
 	rc = install_signals();
 	if (rc)
 		return fail("cannot install the signal handlers", rc);
@@ -399,8 +406,7 @@ int main(int argc, char **argv)
 		print_summary(&cli);
 
 	ebpfnet_hello_destroy(cli.hello);
-	if (cli.args.verbose)
-		ebpfnet_forward_libbpf(false);
+	ebpfnet_forward_libbpf(false);
 	ebpfnet_set_print(NULL);
 	free(cli.buf);
 	return rc;

@@ -382,6 +382,12 @@ static int find_or_mount_tracefs(char *out, size_t len)
 		return 0;
 	}
 	err = -errno;
+	if (err == -EPERM) {
+		/* The fallback would be refused just the same. */
+		pr_warn("tracefs: none is mounted and mounting one at %s failed: %s (needs CAP_SYS_ADMIN)",
+			TRACEFS_DEFAULT, ebpfnet_strerror(err));
+		return err;
+	}
 	pr_debug("tracefs: cannot mount at %s: %s; trying %s",
 		 TRACEFS_DEFAULT, ebpfnet_strerror(err), TRACEFS_IN_DEBUGFS);
 	err = mount_tracefs_in_debugfs();

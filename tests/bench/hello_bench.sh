@@ -182,8 +182,8 @@ run_traced() {
 }
 
 # One measured run of configuration $1 (none, hello, execsnoop); appends
-# the rate to $work/$1.rates, the tracer's CPU ms to $work/$1.cpu and lost
-# events to $work/$1.lost.
+# the rate to $work/$1.rates, the loop's CPU ns per exec to $work/$1.cpx,
+# the tracer's CPU ms to $work/$1.cpu and lost events to $work/$1.lost.
 measure() {
 	local config=$1 line lost status cpu=-
 	case "$config" in
@@ -205,8 +205,11 @@ measure() {
 		die "exec_loop printed no rate: $line"
 	echo "$lost" >>"$work/$config.lost"
 	echo "$cpu" >>"$work/$config.cpu"
-	printf '  round %d %-10s %8s execs/s  tracer CPU %s ms  lost %s\n' \
-		"$round" "$config" "$(field "$line" execs_per_sec)" "$cpu" "$lost" >&2
+	field "$line" cpu_ns_per_exec >>"$work/$config.cpx" ||
+		die "exec_loop printed no CPU time: $line"
+	printf '  round %d %-10s %8s execs/s  %6s ns CPU/exec  tracer CPU %s ms  lost %s\n' \
+		"$round" "$config" "$(field "$line" execs_per_sec)" \
+		"$(field "$line" cpu_ns_per_exec)" "$cpu" "$lost" >&2
 }
 
 # Run ebpfnet-hello with JSON output to a file during one loop and count
@@ -254,26 +257,37 @@ done
 capture_check
 
 read -r base base_min base_max < <(stats <"$work/none.rates")
+read -r base_cpx _ < <(stats <"$work/none.cpx")
+# Overhead from the rates: 1 - rate / base, in %.
 overhead() {
 	awk -v r="$1" -v b="$base" 'BEGIN { printf "%.1f", (1 - r / b) * 100 }'
+}
+# Overhead from the CPU time per exec: cpu / base - 1, in %.
+cpu_overhead() {
+	awk -v c="$1" -v b="$base_cpx" 'BEGIN { printf "%.1f", (c / b - 1) * 100 }'
+}
+# ns -> us, no decimals.
+us() {
+	awk -v n="$1" 'BEGIN { printf "%.0f", n / 1000 }'
 }
 sum_lost() {
 	awk '{ s += $1 } END { print s + 0 }' "$1"
 }
 row() {
-	printf '%-14s %9s %9s %9s %9s %11s %6s\n' "$@"
+	printf '%-14s %9s %9s %9s %9s %9s %9s %10s %6s\n' "$@"
 }
 
 printf '\nhello benchmark: %d execs of /bin/true per run, %d rounds, %d CPUs, Linux %s, %s\n' \
 	"$execs" "$rounds" "$(nproc)" "$(uname -r)" "$(date -u +%Y-%m-%d)"
-row configuration "median/s" "min/s" "max/s" overhead "tracer CPU" lost
-row "no tracer" "$base" "$base_min" "$base_max" - - -
+row configuration "median/s" "min/s" "max/s" overhead "CPU/exec" "CPU ovh" "tracer CPU" lost
+row "no tracer" "$base" "$base_min" "$base_max" - "$(us "$base_cpx") us" - - -
 hello_oh=
 execsnoop_oh=
 for config in $configs; do
 	[ "$config" = none ] && continue
 	read -r med min max < <(stats <"$work/$config.rates")
 	read -r cpu _ < <(stats <"$work/$config.cpu")
+	read -r cpx _ < <(stats <"$work/$config.cpx")
 	oh=$(overhead "$med")
 	if [ "$config" = hello ]; then
 		name=ebpfnet-hello
@@ -282,7 +296,8 @@ for config in $configs; do
 		name=execsnoop
 		execsnoop_oh=$oh
 	fi
-	row "$name" "$med" "$min" "$max" "$oh%" "${cpu%.*} ms" "$(sum_lost "$work/$config.lost")"
+	row "$name" "$med" "$min" "$max" "$oh%" "$(us "$cpx") us" "$(cpu_overhead "$cpx")%" \
+		"${cpu%.*} ms" "$(sum_lost "$work/$config.lost")"
 done
 if [ -n "$execsnoop_oh" ]; then
 	awk -v h="$hello_oh" -v e="$execsnoop_oh" 'BEGIN {

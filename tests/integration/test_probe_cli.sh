@@ -4,7 +4,7 @@
 # usage errors, -h and -v.
 set -u
 
-# shellcheck source=../lib/priv.sh
+# shellcheck source=tests/lib/priv.sh
 . "$EBPFNET_SOURCE_ROOT/tests/lib/priv.sh"
 require_root
 
@@ -22,9 +22,9 @@ fail() {
 
 cgroup2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 [ -n "$cgroup2" ] || skip_or_fail "no cgroup2 mounted"
-fields="kernel_release bpf_syscall btf ringbuf kprobe fentry tracepoint
-raw_tracepoint xdp tc cgroup_sock_addr cgroup2 bpffs tracefs cap_bpf
-cap_perfmon cap_net_admin cap_sys_admin"
+fields=(kernel_release bpf_syscall btf ringbuf kprobe fentry tracepoint
+	raw_tracepoint xdp tc cgroup_sock_addr cgroup2 bpffs tracefs cap_bpf
+	cap_perfmon cap_net_admin cap_sys_admin)
 
 # --- the table ----------------------------------------------------------
 "$bin" >"$tmp/table" 2>"$tmp/table.err"
@@ -32,7 +32,7 @@ rc=$?
 [ "$rc" = 0 ] || fail "table: exit $rc ($(cat "$tmp/table.err"))"
 # One row per field, in order.
 names=$(awk '{ print $1 }' "$tmp/table" | tr '\n' ' ')
-want="$(echo $fields) " # one space each, as tr made of the newlines
+want="${fields[*]} " # tr turned the last newline into a space too
 [ "$names" = "$want" ] || fail "table rows: got [$names], want [$want]"
 # Values start in one column on every row.
 columns=$(sed -E 's/^([a-z0-9_]+ +).*/\1/' "$tmp/table" | awk '{ print length($0) }' | sort -u)
@@ -57,7 +57,7 @@ expect_row cgroup2 "yes ($cgroup2)"
 rc=$?
 [ "$rc" = 0 ] || fail "--json: exit $rc ($(cat "$tmp/json.err"))"
 [ "$(wc -l <"$tmp/json")" = 1 ] || fail "--json: not one line"
-python3 - "$tmp/json" "$tmp/table" "$cgroup2" "$(uname -r)" $fields <<'EOF' || fail "--json: content (above)"
+python3 - "$tmp/json" "$tmp/table" "$cgroup2" "$(uname -r)" "${fields[@]}" <<'EOF' || fail "--json: content (above)"
 import json, sys
 
 json_path, table_path, cgroup2, release, *fields = sys.argv[1:]
@@ -105,7 +105,7 @@ EOF
 
 # --- usage errors -------------------------------------------------------
 for args in "--bogus" "-x" "--json=1" "extra"; do
-	"$bin" $args >"$tmp/out" 2>"$tmp/err"
+	"$bin" "$args" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	[ "$rc" = 2 ] || fail "'$args': exit $rc, want 2"
 	[ "$(wc -l <"$tmp/err")" = 1 ] || fail "'$args': stderr is not one line: $(cat "$tmp/err")"
@@ -115,7 +115,7 @@ done
 
 # --- help ---------------------------------------------------------------
 for args in -h --help; do
-	"$bin" $args >"$tmp/out" 2>"$tmp/err"
+	"$bin" "$args" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	[ "$rc" = 0 ] || fail "$args: exit $rc"
 	grep -q '^Usage: ebpfnet-probe' "$tmp/out" || fail "$args: no usage on stdout"

@@ -497,17 +497,11 @@ END_TEST
 
 /* ---- hostile bytes -------------------------------------------------------- */
 
-static char controls[0x21]; /* 0x01..0x1f and 0x7f */
-
-static void controls_init(void)
-{
-	int i;
-
-	for (i = 1; i < 0x20; i++)
-		controls[i - 1] = (char)i;
-	controls[0x1f] = 0x7f;
-	controls[0x20] = '\0';
-}
+/* Every control byte but NUL (which ends a C string), and DEL. */
+static const char controls[] =
+	"\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
+	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+	"\x7f";
 
 static const char *const hostile_argv[] = {
 	"a\"b",                   /* 0 quote */
@@ -531,7 +525,6 @@ static const char *const hostile_argv[] = {
 
 static void hostile_event(struct ebpfnet_hello_event *ev)
 {
-	controls_init();
 	event_init(ev, "ev\x1bil\x7f\xff", "/tmp/\"we\\ird\"\n\xff.sh",
 		   HOSTILE_ARGC, hostile_argv);
 }
