@@ -66,11 +66,18 @@ stop_timeout_ds=100
 
 work=$(mktemp -d /tmp/hello_bench.XXXXXX) || die "mktemp failed"
 tracer_pid=
+# BPF run-time statistics (kernel.bpf_stats_enabled) give the tracers'
+# in-kernel cost per exec; switched on for the run, restored on exit.
+bpf_stats_sysctl=/proc/sys/kernel/bpf_stats_enabled
+bpf_stats_saved=$(cat "$bpf_stats_sysctl" 2>/dev/null)
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
 	if [ -n "$tracer_pid" ] && kill -0 "$tracer_pid" 2>/dev/null; then
 		kill -KILL "$tracer_pid" 2>/dev/null
 		wait "$tracer_pid" 2>/dev/null
+	fi
+	if [ -n "$bpf_stats_saved" ]; then
+		echo "$bpf_stats_saved" >"$bpf_stats_sysctl" 2>/dev/null
 	fi
 	rm -rf "$work"
 }
@@ -160,6 +167,19 @@ cpu_ms() {
 		awk -v hz="$clk_tck" '{ printf "%d\n", ($12 + $13) * 1000 / hz }'
 }
 
+# In-kernel ns per exec of the BPF programs process $1 attached: the sum of
+# their run times over the largest run count (every exec runs each
+# attached exec program once; execveat ones stay at 0). "-" without stats.
+bpf_ns_per_exec() {
+	local id
+	for id in $(bpftool perf list 2>/dev/null | awk -v p="$1" '$1 == "pid" && $2 == p { print $6 }'); do
+		bpftool -j prog show id "$id" 2>/dev/null
+		echo
+	done | sed -nE 's/.*"run_time_ns":([0-9]+),"run_cnt":([0-9]+).*/\1 \2/p' |
+		awk '{ t += $1; if ($2 > n) n = $2 }
+		     END { if (n) printf "%d\n", t / n; else print "-" }'
+}
+
 # median, min and max of the numbers on stdin, one per line.
 stats() {
 	sort -g | awk '{ v[NR] = $1 }
@@ -169,7 +189,8 @@ stats() {
 
 # run_traced NAME CMD...: the loop under a tracer writing to /dev/null;
 # sets $line (the loop's output), $cpu (the tracer's CPU time in ms while
-# the loop ran, setup excluded) and $status (the tracer's exit status).
+# the loop ran, setup excluded), $bpf_ns (its BPF programs' ns per exec)
+# and $status (the tracer's exit status).
 run_traced() {
 	local name=$1 cpu0
 	shift
@@ -177,6 +198,7 @@ run_traced() {
 	cpu0=$(cpu_ms "$tracer_pid")
 	line=$(run_loop) || exit 1
 	cpu=$(($(cpu_ms "$tracer_pid") - cpu0))
+	bpf_ns=$(bpf_ns_per_exec "$tracer_pid")
 	stop_tracer
 	status=$?
 }
@@ -185,7 +207,7 @@ run_traced() {
 # the rate to $work/$1.rates, the loop's CPU ns per exec to $work/$1.cpx,
 # the tracer's CPU ms to $work/$1.cpu and lost events to $work/$1.lost.
 measure() {
-	local config=$1 line lost status cpu=-
+	local config=$1 line lost status cpu=- bpf_ns=-
 	case "$config" in
 	none)
 		line=$(run_loop) || exit 1
@@ -205,11 +227,12 @@ measure() {
 		die "exec_loop printed no rate: $line"
 	echo "$lost" >>"$work/$config.lost"
 	echo "$cpu" >>"$work/$config.cpu"
+	echo "$bpf_ns" >>"$work/$config.bpf"
 	field "$line" cpu_ns_per_exec >>"$work/$config.cpx" ||
 		die "exec_loop printed no CPU time: $line"
-	printf '  round %d %-10s %8s execs/s  %6s ns CPU/exec  tracer CPU %s ms  lost %s\n' \
+	printf '  round %d %-10s %8s execs/s  %7s ns CPU/exec  BPF %s ns/exec  tracer CPU %s ms  lost %s\n' \
 		"$round" "$config" "$(field "$line" execs_per_sec)" \
-		"$(field "$line" cpu_ns_per_exec)" "$cpu" "$lost" >&2
+		"$(field "$line" cpu_ns_per_exec)" "$bpf_ns" "$cpu" "$lost" >&2
 }
 
 # Run ebpfnet-hello with JSON output to a file during one loop and count
@@ -246,6 +269,10 @@ configs="none hello"
 [ "$have_execsnoop" = 1 ] && configs="$configs execsnoop"
 foreign=
 warn_foreign_tracers
+if [ -n "$bpf_stats_saved" ]; then
+	echo 1 >"$bpf_stats_sysctl" 2>/dev/null ||
+		echo "hello_bench: warning: cannot enable $bpf_stats_sysctl: no BPF/exec figures" >&2
+fi
 
 echo "hello benchmark: $execs execs of /bin/true per run, $rounds rounds, $(nproc) CPUs, Linux $(uname -r)" >&2
 run_loop >/dev/null  # warm-up: page cache, CPU frequency; not counted
@@ -274,13 +301,13 @@ sum_lost() {
 	awk '{ s += $1 } END { print s + 0 }' "$1"
 }
 row() {
-	printf '%-14s %9s %9s %9s %9s %9s %9s %10s %6s\n' "$@"
+	printf '%-14s %8s %8s %8s %8s %9s %8s %10s %10s %5s\n' "$@"
 }
 
 printf '\nhello benchmark: %d execs of /bin/true per run, %d rounds, %d CPUs, Linux %s, %s\n' \
 	"$execs" "$rounds" "$(nproc)" "$(uname -r)" "$(date -u +%Y-%m-%d)"
-row configuration "median/s" "min/s" "max/s" overhead "CPU/exec" "CPU ovh" "tracer CPU" lost
-row "no tracer" "$base" "$base_min" "$base_max" - "$(us "$base_cpx") us" - - -
+row configuration "median/s" "min/s" "max/s" overhead "CPU/exec" "CPU ovh" "BPF/exec" "tracer CPU" lost
+row "no tracer" "$base" "$base_min" "$base_max" - "$(us "$base_cpx") us" - - - -
 hello_oh=
 execsnoop_oh=
 for config in $configs; do
@@ -288,6 +315,11 @@ for config in $configs; do
 	read -r med min max < <(stats <"$work/$config.rates")
 	read -r cpu _ < <(stats <"$work/$config.cpu")
 	read -r cpx _ < <(stats <"$work/$config.cpx")
+	bpf=-
+	if ! grep -q -- - "$work/$config.bpf"; then
+		read -r bpf _ < <(stats <"$work/$config.bpf")
+		bpf="${bpf%.*} ns"
+	fi
 	oh=$(overhead "$med")
 	if [ "$config" = hello ]; then
 		name=ebpfnet-hello
@@ -297,7 +329,7 @@ for config in $configs; do
 		execsnoop_oh=$oh
 	fi
 	row "$name" "$med" "$min" "$max" "$oh%" "$(us "$cpx") us" "$(cpu_overhead "$cpx")%" \
-		"${cpu%.*} ms" "$(sum_lost "$work/$config.lost")"
+		"$bpf" "${cpu%.*} ms" "$(sum_lost "$work/$config.lost")"
 done
 if [ -n "$execsnoop_oh" ]; then
 	awk -v h="$hello_oh" -v e="$execsnoop_oh" 'BEGIN {

@@ -22,16 +22,19 @@ TMP=$(mktemp -d /tmp/ebpfnet-hello-cli.XXXXXX) || exit 1
 BG_PIDS=()
 FAILED=0
 
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	local pid
 	for pid in "${BG_PIDS[@]}"; do
+		# the CLI first: killing `timeout` alone would orphan it
+		pkill -KILL -P "$pid" 2>/dev/null
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT TERM HUP PIPE
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -40,6 +43,15 @@ fail() {
 
 pass() {
 	echo "ok: $*"
+}
+
+# expect_rc WANT WHAT: $RC must be WANT.
+expect_rc() {
+	if [ "$RC" = "$1" ]; then
+		pass "$2: exit $RC"
+	else
+		fail "$2: exit $RC, want $1"
+	fi
 }
 
 # Start the CLI in the background: start_bg NAME ARGS... (stdout to
@@ -179,7 +191,7 @@ EOF
 		fail "json: the output does not parse or the marker event is wrong"
 	fi
 	stop_bg "$pid" INT
-	[ "$RC" = 0 ] && pass "json: SIGINT exits 0" || fail "json: SIGINT: exit $RC"
+	expect_rc 0 "json: SIGINT"
 	check_summary "$TMP/json.err" "json: SIGINT"
 }
 
@@ -194,8 +206,11 @@ test_table() {
 		stop_bg "$pid" KILL
 		return
 	fi
-	[ "$(head -n 1 "$TMP/table.out")" = "$header" ] &&
-		pass "table: header line" || fail "table: first line is not the header"
+	if [ "$(head -n 1 "$TMP/table.out")" = "$header" ]; then
+		pass "table: header line"
+	else
+		fail "table: first line is not the header"
+	fi
 	if grep -E "^[0-9]{2}:[0-9]{2}:[0-9]{2} echo +[0-9]+ +$$ +0 +0 /bin/echo $MARK \"a b\" \"q\\\\\"t\"$" \
 		"$TMP/table.out" >/dev/null; then
 		pass "table: marker row"
@@ -204,7 +219,7 @@ test_table() {
 		grep -F "$MARK" "$TMP/table.out" | sed 's/^/    /' >&2
 	fi
 	stop_bg "$pid" TERM
-	[ "$RC" = 0 ] && pass "table: SIGTERM exits 0" || fail "table: SIGTERM: exit $RC"
+	expect_rc 0 "table: SIGTERM"
 	check_summary "$TMP/table.err" "table: SIGTERM"
 }
 
@@ -237,7 +252,7 @@ EOF
 	else
 		fail "failed: wrong events"
 	fi
-	[ "$RC" = 0 ] || fail "failed: exit $RC"
+	expect_rc 0 "failed: SIGINT"
 }
 
 # until_appears FILE PATTERN: wait (without doing anything) up to WAIT_S
@@ -260,6 +275,7 @@ test_comm() {
 	ln -s /bin/true "$TMP/$name"
 	start_bg comm --comm "$name" --json
 	pid=$BG_PID
+	# shellcheck disable=SC2317  # called through until_seen
 	run_both() { marker; "$TMP/$name"; }
 	if ! until_seen "$TMP/comm.out" "\"comm\":\"$name\"" run_both; then
 		fail "comm: $name not seen"
