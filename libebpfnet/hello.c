@@ -371,6 +371,12 @@ struct ebpfnet_hello *ebpfnet_hello_open(const struct ebpfnet_hello_opts *opts)
 	err = ebpfnet__probe(&features);
 	if (err)
 		goto fail;
+	/* Without privilege every probe below fails too: say the real cause. */
+	if (!features.cap_bpf || !features.cap_perfmon) {
+		pr_warn("hello: tracing execs needs CAP_BPF and CAP_PERFMON (or root)");
+		err = -EPERM;
+		goto fail;
+	}
 	if (!features.ringbuf && !h->cfg.printk) {
 		pr_warn("hello: this kernel has no BPF ring buffer (Linux 5.8+)");
 		err = -EOPNOTSUPP;

@@ -381,6 +381,11 @@ test_errors() {
 			--clear-groups "$BIN" --duration 1 >"$TMP/nopriv.out" 2>"$TMP/nopriv.err"
 		RC=$?
 		check_one_error_line nopriv "unprivileged"
+		if grep -q 'CAP_BPF' "$TMP/nopriv.err"; then
+			pass "unprivileged: the error names the missing privilege"
+		else
+			fail "unprivileged: the error does not name CAP_BPF"
+		fi
 	fi
 
 	local args
