@@ -8,6 +8,8 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+
+#include "check_run.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -1473,14 +1475,7 @@ static Suite *hello_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	test_require_root();
 	ebpfnet_set_print(print_to_stderr);
-	sr = srunner_create(hello_suite());
-	srunner_run_all(sr, CK_VERBOSE);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(hello_suite(), CK_VERBOSE);
 }

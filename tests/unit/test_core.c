@@ -6,6 +6,8 @@
  * (only inputs that fail before the file system is touched).
  */
 #include <check.h>
+
+#include "check_run.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -713,11 +715,5 @@ static Suite *core_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(core_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(core_suite(), CK_NORMAL);
 }

@@ -5,6 +5,8 @@
  * it can be called again and again.
  */
 #include <check.h>
+
+#include "check_run.h"
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -390,11 +392,5 @@ static Suite *args_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(args_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(args_suite(), CK_NORMAL);
 }

@@ -6,6 +6,8 @@
  * block of exactly its size, so a read past it shows under ASan.
  */
 #include <check.h>
+
+#include "check_run.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,11 +349,5 @@ static Suite *hello_decode_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(hello_decode_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(hello_decode_suite(), CK_NORMAL);
 }

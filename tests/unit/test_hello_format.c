@@ -6,6 +6,8 @@
  * validator written here, so this test needs nothing outside check.
  */
 #include <check.h>
+
+#include "check_run.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -914,14 +916,7 @@ static Suite *format_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	/* Golden text rows are in UTC unless a test says otherwise. */
 	use_utc();
-	sr = srunner_create(format_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(format_suite(), CK_NORMAL);
 }

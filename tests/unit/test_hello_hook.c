@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+
+#include "check_run.h"
 #include <errno.h>
 #include <grp.h>
 #include <stdio.h>
@@ -359,11 +361,5 @@ static Suite *hello_hook_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(hello_hook_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run_suite(hello_hook_suite(), CK_NORMAL);
 }
