@@ -66,12 +66,17 @@ stop_timeout_ds=100
 
 work=$(mktemp -d /tmp/hello_bench.XXXXXX) || die "mktemp failed"
 tracer_pid=
+loop_pid=
 # BPF run-time statistics (kernel.bpf_stats_enabled) give the tracers'
 # in-kernel cost per exec; switched on for the run, restored on exit.
 bpf_stats_sysctl=/proc/sys/kernel/bpf_stats_enabled
 bpf_stats_saved=$(cat "$bpf_stats_sysctl" 2>/dev/null)
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
+	if [ -n "$loop_pid" ]; then
+		kill -TERM "$loop_pid" 2>/dev/null
+		wait "$loop_pid" 2>/dev/null
+	fi
 	if [ -n "$tracer_pid" ] && kill -0 "$tracer_pid" 2>/dev/null; then
 		kill -KILL "$tracer_pid" 2>/dev/null
 		wait "$tracer_pid" 2>/dev/null
@@ -85,10 +90,14 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Run the loop once; prints its key=value line.
+# Run the loop once; its key=value line into $line. In the background so
+# that a signal to this script is handled at once (the trap stops it).
 run_loop() {
-	timeout --kill-after=5 "$loop_timeout" "$exec_loop" -n "$execs" ||
-		die "exec_loop failed or timed out (${loop_timeout}s)"
+	timeout --kill-after=5 "$loop_timeout" "$exec_loop" -n "$execs" >"$work/loop.out" &
+	loop_pid=$!
+	wait "$loop_pid" || die "exec_loop failed or timed out (${loop_timeout}s)"
+	loop_pid=
+	line=$(cat "$work/loop.out")
 }
 
 # The value of KEY in exec_loop's key=value line ($1).
@@ -103,11 +112,12 @@ field() {
 # Attached: the tracer ($1) holds a perf-event attachment on the exec
 # return tracepoint (both tracers report at exec return; any sys_exit_exec*
 # or a raw tracepoint counts), and it has gone to sleep in its poll loop,
-# so setup work no longer competes with the loop.
+# so setup work no longer competes with the loop (a kernel that hides
+# wchan, showing "0", leaves the attachment as the only sign).
 tracer_attached() {
 	bpftool perf list 2>/dev/null |
 		grep -Eq "^pid $1 .*(sys_exit_exec|raw_tracepoint)" || return 1
-	case "$(cat "/proc/$1/wchan" 2>/dev/null)" in *poll*) return 0 ;; esac
+	case "$(cat "/proc/$1/wchan" 2>/dev/null)" in *poll* | 0 | "") return 0 ;; esac
 	return 1
 }
 
@@ -196,7 +206,7 @@ run_traced() {
 	shift
 	start_tracer "$name" /dev/null "$work/$name.err" "$@"
 	cpu0=$(cpu_ms "$tracer_pid")
-	line=$(run_loop) || exit 1
+	run_loop
 	cpu=$(($(cpu_ms "$tracer_pid") - cpu0))
 	bpf_ns=$(bpf_ns_per_exec "$tracer_pid")
 	stop_tracer
@@ -210,7 +220,7 @@ measure() {
 	local config=$1 line lost status cpu=- bpf_ns=-
 	case "$config" in
 	none)
-		line=$(run_loop) || exit 1
+		run_loop
 		lost=- ;;
 	hello)
 		run_traced ebpfnet-hello "$hello"
@@ -242,7 +252,7 @@ capture_check() {
 	local line pid status
 	start_tracer ebpfnet-hello "$work/capture.json" "$work/capture.err" \
 		"$hello" --json
-	line=$(run_loop) || exit 1
+	run_loop
 	stop_tracer
 	status=$?
 	pid=$(field "$line" pid) || die "exec_loop printed no pid: $line"
@@ -275,7 +285,7 @@ if [ -n "$bpf_stats_saved" ]; then
 fi
 
 echo "hello benchmark: $execs execs of /bin/true per run, $rounds rounds, $(nproc) CPUs, Linux $(uname -r)" >&2
-run_loop >/dev/null  # warm-up: page cache, CPU frequency; not counted
+run_loop  # warm-up: page cache, CPU frequency; not counted
 for ((round = 1; round <= rounds; round++)); do
 	for config in $configs; do
 		measure "$config"
