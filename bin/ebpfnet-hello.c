@@ -114,16 +114,31 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-/* No SA_RESTART: a signal interrupts the wait (EINTR). */
+/* The mask inside ppoll(): the process's own, with SIGINT/SIGTERM open. */
+static sigset_t wait_mask;
+
+/*
+ * SIGINT/SIGTERM stay blocked except inside ppoll(), so a signal that
+ * arrives anywhere else (even before the first wait) ends the next wait,
+ * and the loop pays no sigprocmask() per wakeup. No SA_RESTART.
+ */
 static int install_signals(void)
 {
 	struct sigaction sa;
+	sigset_t block;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL))
 		return -errno;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &block, &wait_mask))
+		return -errno;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
 	return 0;
 }
 
@@ -271,36 +286,25 @@ static int64_t now_ms(void)
 }
 
 /*
- * Wait for the tracer's fd with SIGINT/SIGTERM blocked except inside
- * ppoll(), so a signal that arrives just before the wait still ends it.
+ * Wait for the tracer's fd; signals are let in only here (wait_mask).
  * Returns > 0 when readable, 0 on timeout or signal, or a negative errno.
  */
 static int wait_readable(int fd, int64_t timeout_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct timespec ts, *tsp = NULL;
-	sigset_t block, orig;
-	int n, err = 0;
+	int n;
 
 	if (timeout_ms >= 0) {
 		ts.tv_sec = timeout_ms / 1000;
 		ts.tv_nsec = (timeout_ms % 1000) * 1000000;
 		tsp = &ts;
 	}
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	if (stop_signal) {
-		sigprocmask(SIG_SETMASK, &orig, NULL);
+	if (stop_signal)
 		return 0;
-	}
-	n = ppoll(&pfd, 1, tsp, &orig);
+	n = ppoll(&pfd, 1, tsp, &wait_mask);
 	if (n < 0)
-		err = errno;
-	sigprocmask(SIG_SETMASK, &orig, NULL);
-	if (n < 0)
-		return err == EINTR ? 0 : -err;
+		return errno == EINTR ? 0 : -errno;
 	if (n > 0 && (pfd.revents & (POLLERR | POLLNVAL)))
 		return -EIO;
 	return n;

@@ -415,6 +415,38 @@ static int open_trace_pipe(struct ebpfnet_hello *h)
 	return 0;
 }
 
+/*
+ * Attach in an order that never loses an exec: the exit and re-keying
+ * programs first, the entry programs (named *_enter_*) last. An exec
+ * recorded at entry then always finds the programs that complete it; with
+ * the skeleton's order (the object's), an exec in the window between the
+ * two would be sent without its re-read filename and argv.
+ */
+static int attach_in_order(struct hello_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+
+	for (int entry_pass = 0; entry_pass < 2; entry_pass++) {
+		for (int i = 0; i < s->prog_cnt; i++) {
+			struct bpf_program *prog = *s->progs[i].prog;
+			struct bpf_link **link = s->progs[i].link;
+			bool entry = strstr(bpf_program__name(prog), "_enter_");
+
+			if (!bpf_program__autoload(prog) || entry != entry_pass)
+				continue;
+			*link = bpf_program__attach(prog);
+			if (!*link) {
+				int err = -errno;
+
+				pr_warn("hello: attaching %s failed: %s",
+					bpf_program__name(prog), ebpfnet_strerror(err));
+				return err;
+			}
+		}
+	}
+	return 0;
+}
+
 int ebpfnet_hello_attach(struct ebpfnet_hello *hello)
 {
 	int err;
@@ -430,7 +462,7 @@ int ebpfnet_hello_attach(struct ebpfnet_hello *hello)
 		if (err)
 			return ebpfnet__err(err);
 	}
-	err = hello_bpf__attach(hello->skel);
+	err = attach_in_order(hello->skel);
 	if (err) {
 		pr_warn("hello: attaching the %s programs failed: %s",
 			ebpfnet_hello_hook_name(hello->hook), ebpfnet_strerror(err));
