@@ -237,8 +237,10 @@ static void set_rodata(struct hello_bpf *skel, const struct ebpfnet_hello *h)
 }
 
 /* Open and load the skeleton with the programs of `hook`. */
+/* Open and load `hook`'s programs. A failure is a warning only when no
+ * other hook is left to try (`fallback_left` false). */
 static int load_hook(struct ebpfnet_hello *h, enum ebpfnet_hello_hook hook,
-		     const struct ebpfnet_features *f)
+		     const struct ebpfnet_features *f, bool fallback_left)
 {
 	struct hello_bpf *skel;
 	int err;
@@ -257,8 +259,9 @@ static int load_hook(struct ebpfnet_hello *h, enum ebpfnet_hello_hook hook,
 		set_rodata(skel, h);
 		err = hello_bpf__load(skel);
 		if (err)
-			pr_warn("hello: loading the %s programs failed: %s",
-				ebpfnet_hello_hook_name(hook), ebpfnet_strerror(err));
+			ebpfnet__log(fallback_left ? EBPFNET_PRINT_DEBUG : EBPFNET_PRINT_WARN,
+				     "hello: loading the %s programs failed: %s",
+				     ebpfnet_hello_hook_name(hook), ebpfnet_strerror(err));
 	}
 	if (err) {
 		hello_bpf__destroy(skel);
@@ -283,7 +286,7 @@ static int load(struct ebpfnet_hello *h, const struct ebpfnet_features *f)
 
 		if (next >= 0)
 			ebpfnet__libbpf_quiet_begin();
-		err = load_hook(h, hook, f);
+		err = load_hook(h, hook, f, next >= 0);
 		if (next >= 0)
 			ebpfnet__libbpf_quiet_end();
 		if (!err)
