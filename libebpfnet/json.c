@@ -164,3 +164,18 @@ void ebpfnet__sbuf_text_str(struct ebpfnet_sbuf *sb, const char *s, size_t n)
 		i += seq;
 	}
 }
+
+int ebpfnet_json_string(const char *s, char *buf, size_t len)
+{
+	struct ebpfnet_sbuf sb;
+
+	if (!s || (!buf && len)) {
+		pr_warn("ebpfnet_json_string: %s is NULL", s ? "buf" : "s");
+		return ebpfnet__err(-EINVAL);
+	}
+	ebpfnet__sbuf_init(&sb, buf, len);
+	ebpfnet__sbuf_json_str(&sb, s, strlen(s));
+	if (sb.need > INT32_MAX)
+		return ebpfnet__err(-EOVERFLOW);
+	return (int)sb.need;
+}

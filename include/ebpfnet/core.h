@@ -127,6 +127,24 @@ EBPFNET_API int ebpfnet_mount_bpffs(const char *path);
  * write its path to `path` (`len` bytes). Returns 0 or a negative errno. */
 EBPFNET_API int ebpfnet_mount_tracefs(char *path, size_t len);
 
+/* How an XDP program is attached (drop, lb). AUTO: native, falling back
+ * to generic (skb) where the driver has no native XDP. */
+enum ebpfnet_xdp_mode {
+	EBPFNET_XDP_MODE_AUTO = 0,
+	EBPFNET_XDP_MODE_NATIVE = 1,
+	EBPFNET_XDP_MODE_GENERIC = 2,
+};
+
+/* "auto", "native", "generic"; "unknown" otherwise. Thread-safe. */
+EBPFNET_API const char *ebpfnet_xdp_mode_name(enum ebpfnet_xdp_mode mode);
+
+/* Write `s` as a JSON string literal (quotes included; control
+ * characters escaped; invalid UTF-8 as U+FFFD) into buf (len bytes, always
+ * NUL-terminated when len > 0). snprintf-like return: the length the
+ * whole literal needs, or -EINVAL. For agents that print our formats next
+ * to their own. Thread-safe. */
+EBPFNET_API int ebpfnet_json_string(const char *s, char *buf, size_t len);
+
 /* The default pin root of every object. */
 #define EBPFNET_PIN_ROOT_DEFAULT "/sys/fs/bpf/ebpfnet"
 

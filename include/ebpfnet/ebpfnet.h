@@ -7,5 +7,6 @@
 #include <ebpfnet/version.h>
 #include <ebpfnet/core.h>
 #include <ebpfnet/hello.h>
+#include <ebpfnet/drop.h>
 
 #endif /* EBPFNET_EBPFNET_H */
