@@ -1,4 +1,506 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+/*
+ * drop: the XDP packet filter, a stage of the XDP chain. Classifies every
+ * IP packet as drop_abi.h's top comment says (LPM classes, then one hash
+ * lookup per shape in use, then the bounded signature bank), counts each
+ * matching rule, and drops, or hands the packet to the next stage.
+ *
+ * Every knob and table is a map the library writes at run time: nothing
+ * here is set before load, so one loaded program serves any rule set, and
+ * a newer process's program can replace an older one on the same maps.
+ */
+#include <stdbool.h>
 #include <linux/bpf.h>
+#include <linux/types.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "drop_abi.h"
+#include "parse.h"
+#include "xdp_chain.h"
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* ---- maps (their names are part of the pinned layout) ----------------- */
+
+/* The sizes below are defaults: the library sizes every rule-bound map
+ * from max_rules before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DROP_DEFAULT_MAX_RULES * 4);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct drop_key);
+	__type(value, struct drop_verdict);
+} drop_tuples SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, DROP_DEFAULT_MAX_RULES * 2);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct drop_lpm4_key);
+	__type(value, __u32);
+} drop_lpm4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, DROP_DEFAULT_MAX_RULES * 2);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct drop_lpm6_key);
+	__type(value, __u32);
+} drop_lpm6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DROP_MAX_SHAPES);
+	__type(key, __u32);
+	__type(value, __u32);
+} drop_shapes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * DROP_MAX_SIG_RULES);
+	__type(key, __u32);
+	__type(value, struct drop_sig_rule);
+} drop_sigs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DROP_CFG_NR);
+	__type(key, __u32);
+	__type(value, __u32);
+} drop_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_STAT_NR);
+	__type(key, __u32);
+	__type(value, struct drop_counter);
+} drop_stats SEC(".maps");
+
+/* by rule id (1..max_rules; slot 0 unused) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_DEFAULT_MAX_RULES + 1);
+	__type(key, __u32);
+	__type(value, struct drop_counter);
+} drop_rule_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct drop_event_budget);
+} drop_event_budget SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} drop_events SEC(".maps");
+
+/* The rules as given, for the library only: never read here. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DROP_DEFAULT_MAX_RULES);
+	__type(key, __u32);
+	__type(value, struct drop_rule_record);
+} drop_rules SEC(".maps");
+
+/* ---- small helpers ----------------------------------------------------- */
+
+/* The values of the public enums (drop.h is not a BPF header) that the
+ * library writes to drop_config and reads from events. */
+#define FRAG_DROP 1       /* EBPFNET_DROP_FRAG_DROP */
+#define FRAG_PASS 2       /* EBPFNET_DROP_FRAG_PASS */
+#define MALFORMED_DROP 1  /* EBPFNET_DROP_MALFORMED_DROP */
+#define REASON_RULE 0     /* EBPFNET_DROP_REASON_RULE */
+#define REASON_FRAGMENT 1 /* EBPFNET_DROP_REASON_FRAGMENT */
+#define REASON_MALFORMED 2 /* EBPFNET_DROP_REASON_MALFORMED */
+
+#define NS_PER_SEC 1000000000ull
+/* A signature starting further into the frame never matches: it keeps
+ * packet offsets in the range the verifier accepts (larger than any
+ * frame XDP sees in one linear buffer). */
+#define SIG_MAX_PKT_OFF 0x7fff
+
+static __always_inline __u32 cfg_get(__u32 knob)
+{
+	__u32 *v = bpf_map_lookup_elem(&drop_config, &knob);
+
+	return v ? *v : 0;
+}
+
+static __always_inline void counter_add(void *map, __u32 index, __u64 bytes)
+{
+	struct drop_counter *c = bpf_map_lookup_elem(map, &index);
+
+	if (c) { /* per-CPU: no other writer */
+		c->packets++;
+		c->bytes += bytes;
+	}
+}
+
+static __always_inline void stat_add(__u32 stat, __u64 bytes)
+{
+	counter_add(&drop_stats, stat, bytes);
+}
+
+/* ---- sampled drop events ----------------------------------------------- */
+
+/* Within the per-CPU budget of this one-second window? */
+static __always_inline bool event_budget_take(void)
+{
+	__u32 zero = 0, rate = cfg_get(DROP_CFG_EVENT_RATE);
+	struct drop_event_budget *b;
+	__u64 now;
+
+	if (!rate)
+		return false;
+	b = bpf_map_lookup_elem(&drop_event_budget, &zero);
+	if (!b)
+		return false;
+	now = bpf_ktime_get_ns();
+	if (now - b->window_ns >= NS_PER_SEC) {
+		b->window_ns = now;
+		b->sent = 0;
+	}
+	if (b->sent >= rate)
+		return false;
+	b->sent++;
+	return true;
+}
+
+static __always_inline void send_event(struct xdp_md *ctx, __u32 reason,
+				       __u32 rule_id)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct drop_event *e;
+	__u32 i;
+
+	if (!event_budget_take()) {
+		stat_add(DROP_STAT_EVENTS_SUPPRESSED, 0);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&drop_events, sizeof(*e), 0);
+	if (!e) {
+		stat_add(DROP_STAT_EVENTS_LOST, 0);
+		return;
+	}
+	e->hdr.type = EBPFNET_EV_DROP;
+	e->hdr.version = DROP_EVENT_VERSION;
+	e->hdr.size = sizeof(*e);
+	e->hdr.time_ns = bpf_ktime_get_boot_ns();
+	e->ifindex = ctx->ingress_ifindex;
+	e->rule_id = rule_id;
+	e->reason = reason;
+	e->pkt_len = data_end - data;
+	e->pad = 0;
+	/* A reserved record holds old ring contents: zero what the frame
+	 * does not fill. Then byte by byte against data_end
+	 * (bpf_xdp_load_bytes is 5.18+). */
+	__builtin_memset(e->data, 0, sizeof(e->data));
+	for (i = 0; i < DROP_EVENT_BYTES; i++) {
+		__u8 *b = data + i;
+
+		if ((void *)(b + 1) > data_end)
+			break;
+		e->data[i] = *b;
+	}
+	e->cap_len = i;
+	bpf_ringbuf_submit(e, 0);
+	stat_add(DROP_STAT_EVENTS_SENT, 0);
+}
+
+static __always_inline int drop_packet(struct xdp_md *ctx, __u64 bytes,
+				       __u32 reason, __u32 rule_id)
+{
+	stat_add(DROP_STAT_DROPPED, bytes);
+	send_event(ctx, reason, rule_id);
+	return XDP_DROP;
+}
+
+/* ---- classification ---------------------------------------------------- */
+
+/* What the rules that matched say. */
+struct matches {
+	__u32 actions;  /* bit (1 << DROP_ACT_*) per action seen */
+	__u32 drop_id;  /* the first drop rule that matched */
+};
+
+static __always_inline void rule_matched(struct matches *m, __u32 rule_id,
+					 __u32 action, __u64 bytes)
+{
+	counter_add(&drop_rule_counters, rule_id, bytes);
+	m->actions |= 1u << (action & 31);
+	if (action == DROP_ACT_DROP && !m->drop_id)
+		m->drop_id = rule_id;
+}
+
+/*
+ * The verifier walks every path through the loops below, for every
+ * packet shape the parser can leave: field tests are therefore written as
+ * arithmetic, not branches. all_ones_if() hides the bit from the compiler
+ * (an empty asm), which would otherwise turn `x & -bit` back into a
+ * conditional jump.
+ */
+static __always_inline __u32 all_ones_if(__u32 match, __u32 bit)
+{
+	__u32 set = (match & bit) ? 1 : 0;
+
+	asm volatile("" : "+r"(set));
+	return -set;
+}
+
+/* The class of the most specific prefix holding addr (0: none). */
+static __always_inline __u32 addr_class(const struct pkt *p, const __be32 *addr)
+{
+	__u32 *class;
+
+	if (p->family == PKT_FAMILY_IPV4) {
+		struct drop_lpm4_key k4 = { .prefixlen = 32 };
+
+		__builtin_memcpy(k4.addr, addr, 4);
+		class = bpf_map_lookup_elem(&drop_lpm4, &k4);
+	} else {
+		struct drop_lpm6_key k6 = { .prefixlen = 128 };
+
+		__builtin_memcpy(k6.addr, addr, 16);
+		class = bpf_map_lookup_elem(&drop_lpm6, &k6);
+	}
+	return class ? *class : 0;
+}
+
+/* The fields of every shape in use, OR-ed: which LPM lookups are needed. */
+static __always_inline __u32 shapes_union(__u32 nshapes)
+{
+	__u32 i, all = 0;
+
+#pragma clang loop unroll(disable)
+	for (i = 0; i < DROP_MAX_SHAPES; i++) {
+		__u32 index = i, *shape; /* the counter stays in a register */
+
+		if (i >= nshapes)
+			break;
+		shape = bpf_map_lookup_elem(&drop_shapes, &index);
+		if (shape)
+			all |= *shape;
+	}
+	return all;
+}
+
+/* Tuple space: one hash lookup per shape in use. */
+static __always_inline void match_tuples(const struct pkt *p, bool l4_ok,
+					 __u64 bytes, struct matches *m)
+{
+	__u32 nshapes = cfg_get(DROP_CFG_NSHAPES);
+	__u32 all, src_class = 0, dst_class = 0;
+	struct drop_verdict *v;
+	struct drop_key key;
+	__u32 i;
+
+	if (!nshapes)
+		return;
+	/* No prefix rule, no LPM walk. */
+	all = shapes_union(nshapes);
+	if (all & DROP_M_SRC)
+		src_class = addr_class(p, p->saddr);
+	if (all & DROP_M_DST)
+		dst_class = addr_class(p, p->daddr);
+
+#pragma clang loop unroll(disable)
+	for (i = 0; i < DROP_MAX_SHAPES; i++) {
+		__u32 *slot, shape, index = i;
+
+		if (i >= nshapes)
+			break;
+		slot = bpf_map_lookup_elem(&drop_shapes, &index);
+		if (!slot)
+			break;
+		shape = *slot;
+		if (!shape || ((shape & DROP_M_L4) && !l4_ok))
+			continue;
+		/* A 0 class is no prefix of any rule: no match possible. */
+		if (((shape & DROP_M_SRC) && !src_class) ||
+		    ((shape & DROP_M_DST) && !dst_class))
+			continue;
+		key.shape = i;
+		key.src_class = src_class & all_ones_if(shape, DROP_M_SRC);
+		key.dst_class = dst_class & all_ones_if(shape, DROP_M_DST);
+		key.family = p->family & all_ones_if(shape, DROP_M_FAMILY);
+		key.proto = p->proto & all_ones_if(shape, DROP_M_PROTO);
+		key.icmp_type = p->icmp_type & all_ones_if(shape, DROP_M_ICMP_TYPE);
+		key.icmp_code = p->icmp_code & all_ones_if(shape, DROP_M_ICMP_CODE);
+		key.sport = p->sport & all_ones_if(shape, DROP_M_SPORT);
+		key.dport = p->dport & all_ones_if(shape, DROP_M_DPORT);
+		v = bpf_map_lookup_elem(&drop_tuples, &key);
+		if (v)
+			rule_matched(m, v->rule_id, v->action, bytes);
+	}
+}
+
+/* Word w (0..3) of the mask of a len-bit prefix, network order:
+ * clamp(len - 32w, 0, 32) leading ones, in arithmetic. */
+static __always_inline __be32 prefix_word_mask(__u32 len, __u32 w)
+{
+	__s32 bits = (__s32)(len & 0xff) - 32 * (__s32)w;
+
+	asm volatile("" : "+r"(bits));
+	bits &= ~(bits >> 31);     /* at least 0 */
+	bits -= 32;
+	bits &= bits >> 31;        /* at most 32 */
+	bits += 32;
+	return bpf_htonl((__u32)(0xffffffffull << (32 - bits)));
+}
+
+/* Non-zero when addr is outside the prefix (pfx already masked). */
+static __always_inline __u32 prefix_miss(const __be32 *pfx, __u32 len,
+					 const __be32 *addr)
+{
+	__u32 miss = 0;
+	int w;
+
+	for (w = 0; w < 4; w++)
+		miss |= (addr[w] & prefix_word_mask(len, w)) ^ pfx[w];
+	return miss;
+}
+
+/* Non-zero when a field the signature rule sets does not match (all but
+ * the bytes). A prefix is of one family: the rule's. */
+static __always_inline __u32 sig_fields_miss(const struct drop_sig_rule *r,
+					     const struct pkt *p, bool l4_ok)
+{
+	__u32 mt = r->match, miss;
+
+	miss = (mt & DROP_M_L4) & ~(-(__u32)l4_ok);
+	miss |= (r->family ^ p->family) &
+		all_ones_if(mt, DROP_M_FAMILY | DROP_M_SRC | DROP_M_DST);
+	miss |= (r->proto ^ p->proto) & all_ones_if(mt, DROP_M_PROTO);
+	miss |= (r->icmp_type ^ p->icmp_type) & all_ones_if(mt, DROP_M_ICMP_TYPE);
+	miss |= (r->icmp_code ^ p->icmp_code) & all_ones_if(mt, DROP_M_ICMP_CODE);
+	miss |= (r->sport ^ p->sport) & all_ones_if(mt, DROP_M_SPORT);
+	miss |= (r->dport ^ p->dport) & all_ones_if(mt, DROP_M_DPORT);
+	miss |= prefix_miss(r->src, r->src_len, p->saddr) &
+		all_ones_if(mt, DROP_M_SRC);
+	miss |= prefix_miss(r->dst, r->dst_len, p->daddr) &
+		all_ones_if(mt, DROP_M_DST);
+	return miss;
+}
+
+/* The signature's bytes at `off` from the frame start, each one checked
+ * against data_end: a signature past the end does not match. */
+static __always_inline bool sig_bytes_match(const struct drop_sig_rule *r,
+					    void *data, void *data_end,
+					    __u32 off)
+{
+	__u32 len = r->sig_len, diff = 0;
+	__u32 j;
+
+	if (!len || off > SIG_MAX_PKT_OFF)
+		return false;
+	for (j = 0; j < DROP_SIG_MAX; j++) {
+		__u8 *b = data + off + j;
+
+		if (j >= len)
+			break;
+		if ((void *)(b + 1) > data_end)
+			return false;
+		diff |= (*b & r->mask[j]) ^ r->value[j];
+	}
+	return !diff;
+}
+
+/* The active signature bank, slot by slot. */
+static __always_inline void match_sigs(struct xdp_md *ctx, const struct pkt *p,
+				       bool l4_ok, bool l4_base_ok,
+				       __u64 bytes, struct matches *m)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 nsigs = cfg_get(DROP_CFG_NSIGS);
+	__u32 first, i;
+
+	if (!nsigs)
+		return;
+	first = (cfg_get(DROP_CFG_SIG_BANK) & 1) * DROP_MAX_SIG_RULES;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < DROP_MAX_SIG_RULES; i++) {
+		const struct drop_sig_rule *r;
+		__u32 slot = first + i, base;
+
+		if (i >= nsigs)
+			break;
+		r = bpf_map_lookup_elem(&drop_sigs, &slot);
+		if (!r)
+			break;
+		if (!r->rule_id || sig_fields_miss(r, p, l4_ok))
+			continue;
+		if (r->sig_base) {
+			if (!l4_base_ok)
+				continue;
+			base = p->l4_off;
+		} else {
+			base = p->l3_off;
+		}
+		if (sig_bytes_match(r, data, data_end, base + r->sig_offset))
+			rule_matched(m, r->rule_id, r->action, bytes);
+	}
+}
+
+/* ---- the program ------------------------------------------------------- */
+
+static __always_inline int go_on(struct xdp_md *ctx)
+{
+	return xdp_chain_next(ctx, XDP_STAGE_DROP);
+}
+
+SEC("xdp")
+int drop_xdp(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 bytes = data_end - data;
+	struct matches m = {};
+	bool later_frag, l4_ok;
+	struct pkt p;
+	int parsed;
+
+	parsed = parse_pkt(data, data_end, &p);
+	if (parsed == PARSE_NOT_IP)
+		return go_on(ctx);
+	if (parsed != PARSE_OK) {
+		stat_add(DROP_STAT_MALFORMED, bytes);
+		if (cfg_get(DROP_CFG_MALFORMED) == MALFORMED_DROP)
+			return drop_packet(ctx, bytes, REASON_MALFORMED, 0);
+		return go_on(ctx);
+	}
+
+	later_frag = p.frag == PKT_FRAG_LATER;
+	if (later_frag) {
+		__u32 policy;
+
+		stat_add(DROP_STAT_FRAGMENTS, bytes);
+		policy = cfg_get(DROP_CFG_FRAG);
+		if (policy == FRAG_DROP)
+			return drop_packet(ctx, bytes, REASON_FRAGMENT, 0);
+		if (policy == FRAG_PASS) {
+			stat_add(DROP_STAT_UNMATCHED, bytes);
+			return go_on(ctx);
+		}
+	}
+	l4_ok = p.l4_ok && !later_frag;
+
+	match_tuples(&p, l4_ok, bytes, &m);
+	/* An L4 signature needs where L4 starts, whatever the protocol (the
+	 * parser reads the fields of a few only), and never in a later
+	 * fragment, whose payload is not an L4 header. */
+	match_sigs(ctx, &p, l4_ok, p.l4_off && !later_frag, bytes, &m);
+
+	if (m.actions & (1u << DROP_ACT_PASS)) {
+		stat_add(DROP_STAT_PASSED, bytes);
+		return go_on(ctx);
+	}
+	if (m.actions & (1u << DROP_ACT_DROP))
+		return drop_packet(ctx, bytes, REASON_RULE, m.drop_id);
+	stat_add(m.actions ? DROP_STAT_COUNTED : DROP_STAT_UNMATCHED, bytes);
+	return go_on(ctx);
+}

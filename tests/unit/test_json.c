@@ -2,11 +2,13 @@
 /*
  * The bounded string builder and the two escapers of libebpfnet/json.c:
  * snprintf semantics at every buffer length, the long printf path, every
- * byte value alone, and valid/invalid UTF-8.
+ * byte value alone, and valid/invalid UTF-8; and the public
+ * ebpfnet_json_string() on top of them.
  */
 #include <check.h>
 
 #include "check_run.h"
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +335,109 @@ START_TEST(test_text_keeps_quotes)
 }
 END_TEST
 
+/* ebpfnet_json_string(): the public wrapper of the JSON escaper. */
+
+/* Call it with a large buffer, compare with `want` and the return. */
+static void check_json_string(const char *s, const char *want)
+{
+	char buf[256];
+	int n;
+
+	memset(buf, 'Z', sizeof(buf));
+	n = ebpfnet_json_string(s, buf, sizeof(buf));
+	ck_assert_int_eq(n, (int)strlen(want));
+	ck_assert_str_eq(buf, want);
+}
+
+START_TEST(test_json_string_quotes)
+{
+	check_json_string("", "\"\"");
+	check_json_string("plain", "\"plain\"");
+	check_json_string("say \"hi\"", "\"say \\\"hi\\\"\"");
+	check_json_string("C:\\dir\\", "\"C:\\\\dir\\\\\"");
+	check_json_string("\"", "\"\\\"\"");
+}
+END_TEST
+
+START_TEST(test_json_string_controls)
+{
+	check_json_string("a\nb\rc\td", "\"a\\nb\\rc\\td\"");
+	check_json_string("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	check_json_string("\x1b[2J", "\"\\u001b[2J\"");
+	check_json_string("\b\f", "\"\\u0008\\u000c\"");
+}
+END_TEST
+
+START_TEST(test_json_string_utf8)
+{
+	/* Valid sequences are kept as they are. */
+	check_json_string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+			  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	/* Every byte of an invalid sequence becomes U+FFFD. */
+	check_json_string("a\xff" "b", "\"a\\ufffdb\"");
+	check_json_string("\xc3(", "\"\\ufffd(\"");
+	check_json_string("\xc0\xaf", "\"\\ufffd\\ufffd\"");
+	check_json_string("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");
+	check_json_string("end\xe2\x82", "\"end\\ufffd\\ufffd\"");
+}
+END_TEST
+
+START_TEST(test_json_string_size_query)
+{
+	const char *s = "x\"y\n\xff";
+	const char *want = "\"x\\\"y\\n\\ufffd\"";
+	char one = 'Z';
+
+	/* NULL buffer and 0 bytes: only the length, like snprintf. */
+	ck_assert_int_eq(ebpfnet_json_string(s, NULL, 0), (int)strlen(want));
+	/* A buffer of 0 bytes is not touched. */
+	ck_assert_int_eq(ebpfnet_json_string(s, &one, 0), (int)strlen(want));
+	ck_assert_int_eq(one, 'Z');
+}
+END_TEST
+
+START_TEST(test_json_string_truncation)
+{
+	const char *s = "tab\there \"q\" \xc3\xa9\x01";
+	char full[128], buf[128];
+	int need, len;
+
+	need = ebpfnet_json_string(s, full, sizeof(full));
+	ck_assert_int_gt(need, 0);
+	ck_assert_int_eq((int)strlen(full), need);
+	/* Every length: the longest prefix that fits, NUL-terminated, the
+	 * same return, and not one byte written past len. */
+	for (len = 1; len <= need + 2; len++) {
+		int kept = len - 1 < need ? len - 1 : need;
+
+		memset(buf, 'Z', sizeof(buf));
+		ck_assert_int_eq(ebpfnet_json_string(s, buf, (size_t)len), need);
+		ck_assert_int_eq(buf[kept], '\0');
+		ck_assert_int_eq(memcmp(buf, full, (size_t)kept), 0);
+		ck_assert_msg(buf[len] == 'Z', "byte %d past len %d written",
+			      len, len);
+	}
+}
+END_TEST
+
+START_TEST(test_json_string_einval)
+{
+	char buf[16] = "untouched";
+
+	errno = 0;
+	ck_assert_int_eq(ebpfnet_json_string(NULL, buf, sizeof(buf)), -EINVAL);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_str_eq(buf, "untouched");
+	errno = 0;
+	ck_assert_int_eq(ebpfnet_json_string(NULL, NULL, 0), -EINVAL);
+	ck_assert_int_eq(errno, EINVAL);
+	/* A NULL buffer with a non-zero length is a caller bug, not a query. */
+	errno = 0;
+	ck_assert_int_eq(ebpfnet_json_string("x", NULL, 8), -EINVAL);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 static Suite *json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -352,6 +457,15 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_utf8_invalid);
 	tcase_add_test(tc, test_text_c1_controls);
 	tcase_add_test(tc, test_text_keeps_quotes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("json_string");
+	tcase_add_test(tc, test_json_string_quotes);
+	tcase_add_test(tc, test_json_string_controls);
+	tcase_add_test(tc, test_json_string_utf8);
+	tcase_add_test(tc, test_json_string_size_query);
+	tcase_add_test(tc, test_json_string_truncation);
+	tcase_add_test(tc, test_json_string_einval);
 	suite_add_tcase(s, tc);
 	return s;
 }
