@@ -105,15 +105,39 @@ struct {
 	__type(value, struct drop_rule_record);
 } drop_rules SEC(".maps");
 
+/*
+ * The parsed packet and the classifier's state. In a map rather than on
+ * the stack so that the verifier does not track these values: it then
+ * checks the classifier once, not once for each combination of parser
+ * path (VLAN tags, IPv4 options, IPv6 extension headers...), found LPM
+ * classes and earlier matches. Per program instance: never pinned.
+ */
+struct drop_scratch {
+	struct pkt p;
+	__u32 l4_ok;      /* L4 fields usable (not a later fragment) */
+	__u32 l4_base_ok; /* an L4 signature may apply */
+	__u32 src_class;
+	__u32 dst_class;
+	__u32 actions;    /* bit (1 << DROP_ACT_*) per matching rule's action */
+	__u32 drop_id;    /* the first drop rule that matched */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct drop_scratch);
+} drop_scratch SEC(".maps");
+
 /* ---- small helpers ----------------------------------------------------- */
 
 /* The values of the public enums (drop.h is not a BPF header) that the
  * library writes to drop_config and reads from events. */
-#define FRAG_DROP 1       /* EBPFNET_DROP_FRAG_DROP */
-#define FRAG_PASS 2       /* EBPFNET_DROP_FRAG_PASS */
-#define MALFORMED_DROP 1  /* EBPFNET_DROP_MALFORMED_DROP */
-#define REASON_RULE 0     /* EBPFNET_DROP_REASON_RULE */
-#define REASON_FRAGMENT 1 /* EBPFNET_DROP_REASON_FRAGMENT */
+#define FRAG_DROP 1        /* EBPFNET_DROP_FRAG_DROP */
+#define FRAG_PASS 2        /* EBPFNET_DROP_FRAG_PASS */
+#define MALFORMED_DROP 1   /* EBPFNET_DROP_MALFORMED_DROP */
+#define REASON_RULE 0      /* EBPFNET_DROP_REASON_RULE */
+#define REASON_FRAGMENT 1  /* EBPFNET_DROP_REASON_FRAGMENT */
 #define REASON_MALFORMED 2 /* EBPFNET_DROP_REASON_MALFORMED */
 
 #define NS_PER_SEC 1000000000ull
@@ -121,6 +145,10 @@ struct {
  * packet offsets in the range the verifier accepts (larger than any
  * frame XDP sees in one linear buffer). */
 #define SIG_MAX_PKT_OFF 0x7fff
+
+/* A load the compiler must really do from the scratch map (no value
+ * carried over in a register), so the verifier sees an unknown value. */
+#define SCRATCH(field) (*(volatile __typeof__(field) *)&(field))
 
 static __always_inline __u32 cfg_get(__u32 knob)
 {
@@ -142,6 +170,14 @@ static __always_inline void counter_add(void *map, __u32 index, __u64 bytes)
 static __always_inline void stat_add(__u32 stat, __u64 bytes)
 {
 	counter_add(&drop_stats, stat, bytes);
+}
+
+/* All ones when `bits` meet `match`, else 0. Field tests are written as
+ * arithmetic rather than branches, so the verifier walks one path per
+ * rule, not one per combination of fields. */
+static __always_inline __u32 all_ones_if(__u32 match, __u32 bits)
+{
+	return -(__u32)((match & bits) != 0);
 }
 
 /* ---- sampled drop events ----------------------------------------------- */
@@ -221,34 +257,13 @@ static __always_inline int drop_packet(struct xdp_md *ctx, __u64 bytes,
 
 /* ---- classification ---------------------------------------------------- */
 
-/* What the rules that matched say. */
-struct matches {
-	__u32 actions;  /* bit (1 << DROP_ACT_*) per action seen */
-	__u32 drop_id;  /* the first drop rule that matched */
-};
-
-static __always_inline void rule_matched(struct matches *m, __u32 rule_id,
+static __always_inline void rule_matched(struct drop_scratch *s, __u32 rule_id,
 					 __u32 action, __u64 bytes)
 {
 	counter_add(&drop_rule_counters, rule_id, bytes);
-	m->actions |= 1u << (action & 31);
-	if (action == DROP_ACT_DROP && !m->drop_id)
-		m->drop_id = rule_id;
-}
-
-/*
- * The verifier walks every path through the loops below, for every
- * packet shape the parser can leave: field tests are therefore written as
- * arithmetic, not branches. all_ones_if() hides the bit from the compiler
- * (an empty asm), which would otherwise turn `x & -bit` back into a
- * conditional jump.
- */
-static __always_inline __u32 all_ones_if(__u32 match, __u32 bit)
-{
-	__u32 set = (match & bit) ? 1 : 0;
-
-	asm volatile("" : "+r"(set));
-	return -set;
+	s->actions |= 1u << (action & 31);
+	if (action == DROP_ACT_DROP && !SCRATCH(s->drop_id))
+		s->drop_id = rule_id;
 }
 
 /* The class of the most specific prefix holding addr (0: none). */
@@ -270,7 +285,7 @@ static __always_inline __u32 addr_class(const struct pkt *p, const __be32 *addr)
 	return class ? *class : 0;
 }
 
-/* The fields of every shape in use, OR-ed: which LPM lookups are needed. */
+/* The fields of every shape in use, OR-ed. */
 static __always_inline __u32 shapes_union(__u32 nshapes)
 {
 	__u32 i, all = 0;
@@ -289,27 +304,24 @@ static __always_inline __u32 shapes_union(__u32 nshapes)
 }
 
 /* Tuple space: one hash lookup per shape in use. */
-static __always_inline void match_tuples(const struct pkt *p, bool l4_ok,
-					 __u64 bytes, struct matches *m)
+static __always_inline void match_tuples(struct drop_scratch *s, __u64 bytes)
 {
-	__u32 nshapes = cfg_get(DROP_CFG_NSHAPES);
-	__u32 all, src_class = 0, dst_class = 0;
+	__u32 nshapes = cfg_get(DROP_CFG_NSHAPES), all;
+	const struct pkt *p = &s->p;
 	struct drop_verdict *v;
 	struct drop_key key;
 	__u32 i;
 
 	if (!nshapes)
 		return;
-	/* No prefix rule, no LPM walk. */
+	/* The LPM tries are walked only when a shape has a prefix. */
 	all = shapes_union(nshapes);
-	if (all & DROP_M_SRC)
-		src_class = addr_class(p, p->saddr);
-	if (all & DROP_M_DST)
-		dst_class = addr_class(p, p->daddr);
+	s->src_class = all & DROP_M_SRC ? addr_class(p, p->saddr) : 0;
+	s->dst_class = all & DROP_M_DST ? addr_class(p, p->daddr) : 0;
 
 #pragma clang loop unroll(disable)
 	for (i = 0; i < DROP_MAX_SHAPES; i++) {
-		__u32 *slot, shape, index = i;
+		__u32 *slot, shape, index = i, src_class, dst_class;
 
 		if (i >= nshapes)
 			break;
@@ -317,9 +329,11 @@ static __always_inline void match_tuples(const struct pkt *p, bool l4_ok,
 		if (!slot)
 			break;
 		shape = *slot;
-		if (!shape || ((shape & DROP_M_L4) && !l4_ok))
+		if (!shape || ((shape & DROP_M_L4) && !SCRATCH(s->l4_ok)))
 			continue;
-		/* A 0 class is no prefix of any rule: no match possible. */
+		/* Class 0 is no rule's prefix: no match possible. */
+		src_class = SCRATCH(s->src_class);
+		dst_class = SCRATCH(s->dst_class);
 		if (((shape & DROP_M_SRC) && !src_class) ||
 		    ((shape & DROP_M_DST) && !dst_class))
 			continue;
@@ -334,20 +348,19 @@ static __always_inline void match_tuples(const struct pkt *p, bool l4_ok,
 		key.dport = p->dport & all_ones_if(shape, DROP_M_DPORT);
 		v = bpf_map_lookup_elem(&drop_tuples, &key);
 		if (v)
-			rule_matched(m, v->rule_id, v->action, bytes);
+			rule_matched(s, v->rule_id, v->action, bytes);
 	}
 }
 
-/* Word w (0..3) of the mask of a len-bit prefix, network order:
- * clamp(len - 32w, 0, 32) leading ones, in arithmetic. */
+/* Word w (0..3) of the mask of a len-bit prefix, network order: its
+ * clamp(len - 32w, 0, 32) leading bits set. */
 static __always_inline __be32 prefix_word_mask(__u32 len, __u32 w)
 {
 	__s32 bits = (__s32)(len & 0xff) - 32 * (__s32)w;
 
-	asm volatile("" : "+r"(bits));
-	bits &= ~(bits >> 31);     /* at least 0 */
+	bits &= ~(bits >> 31); /* at least 0 */
 	bits -= 32;
-	bits &= bits >> 31;        /* at most 32 */
+	bits &= bits >> 31;    /* at most 32 */
 	bits += 32;
 	return bpf_htonl((__u32)(0xffffffffull << (32 - bits)));
 }
@@ -367,11 +380,12 @@ static __always_inline __u32 prefix_miss(const __be32 *pfx, __u32 len,
 /* Non-zero when a field the signature rule sets does not match (all but
  * the bytes). A prefix is of one family: the rule's. */
 static __always_inline __u32 sig_fields_miss(const struct drop_sig_rule *r,
-					     const struct pkt *p, bool l4_ok)
+					     const struct drop_scratch *s)
 {
+	const struct pkt *p = &s->p;
 	__u32 mt = r->match, miss;
 
-	miss = (mt & DROP_M_L4) & ~(-(__u32)l4_ok);
+	miss = (mt & DROP_M_L4) & ~(-SCRATCH(s->l4_ok));
 	miss |= (r->family ^ p->family) &
 		all_ones_if(mt, DROP_M_FAMILY | DROP_M_SRC | DROP_M_DST);
 	miss |= (r->proto ^ p->proto) & all_ones_if(mt, DROP_M_PROTO);
@@ -410,20 +424,18 @@ static __always_inline bool sig_bytes_match(const struct drop_sig_rule *r,
 }
 
 /* The active signature bank, slot by slot. */
-static __always_inline void match_sigs(struct xdp_md *ctx, const struct pkt *p,
-				       bool l4_ok, bool l4_base_ok,
-				       __u64 bytes, struct matches *m)
+static __always_inline void match_sigs(struct xdp_md *ctx,
+				       struct drop_scratch *s, __u64 bytes)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	__u32 nsigs = cfg_get(DROP_CFG_NSIGS);
-	__u32 first, i;
+	__u32 nsigs = cfg_get(DROP_CFG_NSIGS), first, i;
 
 	if (!nsigs)
 		return;
 	first = (cfg_get(DROP_CFG_SIG_BANK) & 1) * DROP_MAX_SIG_RULES;
 #pragma clang loop unroll(disable)
 	for (i = 0; i < DROP_MAX_SIG_RULES; i++) {
+		void *data = (void *)(long)ctx->data;
+		void *data_end = (void *)(long)ctx->data_end;
 		const struct drop_sig_rule *r;
 		__u32 slot = first + i, base;
 
@@ -432,17 +444,17 @@ static __always_inline void match_sigs(struct xdp_md *ctx, const struct pkt *p,
 		r = bpf_map_lookup_elem(&drop_sigs, &slot);
 		if (!r)
 			break;
-		if (!r->rule_id || sig_fields_miss(r, p, l4_ok))
+		if (!r->rule_id || sig_fields_miss(r, s))
 			continue;
 		if (r->sig_base) {
-			if (!l4_base_ok)
+			if (!SCRATCH(s->l4_base_ok))
 				continue;
-			base = p->l4_off;
+			base = SCRATCH(s->p.l4_off);
 		} else {
-			base = p->l3_off;
+			base = SCRATCH(s->p.l3_off);
 		}
 		if (sig_bytes_match(r, data, data_end, base + r->sig_offset))
-			rule_matched(m, r->rule_id, r->action, bytes);
+			rule_matched(s, r->rule_id, r->action, bytes);
 	}
 }
 
@@ -453,18 +465,37 @@ static __always_inline int go_on(struct xdp_md *ctx)
 	return xdp_chain_next(ctx, XDP_STAGE_DROP);
 }
 
+/* A non-first fragment: its policy, or 0 to classify it. */
+static __always_inline int later_fragment(struct xdp_md *ctx, __u64 bytes)
+{
+	__u32 policy;
+
+	stat_add(DROP_STAT_FRAGMENTS, bytes);
+	policy = cfg_get(DROP_CFG_FRAG);
+	if (policy == FRAG_DROP)
+		return drop_packet(ctx, bytes, REASON_FRAGMENT, 0);
+	if (policy == FRAG_PASS) {
+		stat_add(DROP_STAT_UNMATCHED, bytes);
+		return go_on(ctx);
+	}
+	return 0;
+}
+
 SEC("xdp")
 int drop_xdp(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
-	struct matches m = {};
-	bool later_frag, l4_ok;
-	struct pkt p;
+	struct drop_scratch *s;
+	bool later_frag;
+	__u32 zero = 0;
 	int parsed;
 
-	parsed = parse_pkt(data, data_end, &p);
+	s = bpf_map_lookup_elem(&drop_scratch, &zero);
+	if (!s)
+		return go_on(ctx);
+	parsed = parse_pkt(data, data_end, &s->p);
 	if (parsed == PARSE_NOT_IP)
 		return go_on(ctx);
 	if (parsed != PARSE_OK) {
@@ -473,34 +504,35 @@ int drop_xdp(struct xdp_md *ctx)
 			return drop_packet(ctx, bytes, REASON_MALFORMED, 0);
 		return go_on(ctx);
 	}
+	/* From here on, the packet is read through ctx and the scratch map
+	 * only: whatever the parser's path, the verifier's state is one. */
+	asm volatile("" ::: "memory");
 
-	later_frag = p.frag == PKT_FRAG_LATER;
+	later_frag = SCRATCH(s->p.frag) == PKT_FRAG_LATER;
 	if (later_frag) {
-		__u32 policy;
+		int verdict = later_fragment(ctx, bytes);
 
-		stat_add(DROP_STAT_FRAGMENTS, bytes);
-		policy = cfg_get(DROP_CFG_FRAG);
-		if (policy == FRAG_DROP)
-			return drop_packet(ctx, bytes, REASON_FRAGMENT, 0);
-		if (policy == FRAG_PASS) {
-			stat_add(DROP_STAT_UNMATCHED, bytes);
-			return go_on(ctx);
-		}
+		if (verdict)
+			return verdict;
 	}
-	l4_ok = p.l4_ok && !later_frag;
-
-	match_tuples(&p, l4_ok, bytes, &m);
+	s->l4_ok = s->p.l4_ok && !later_frag;
 	/* An L4 signature needs where L4 starts, whatever the protocol (the
 	 * parser reads the fields of a few only), and never in a later
 	 * fragment, whose payload is not an L4 header. */
-	match_sigs(ctx, &p, l4_ok, p.l4_off && !later_frag, bytes, &m);
+	s->l4_base_ok = s->p.l4_off && !later_frag;
+	s->actions = 0;
+	s->drop_id = 0;
 
-	if (m.actions & (1u << DROP_ACT_PASS)) {
+	match_tuples(s, bytes);
+	match_sigs(ctx, s, bytes);
+
+	if (SCRATCH(s->actions) & (1u << DROP_ACT_PASS)) {
 		stat_add(DROP_STAT_PASSED, bytes);
 		return go_on(ctx);
 	}
-	if (m.actions & (1u << DROP_ACT_DROP))
-		return drop_packet(ctx, bytes, REASON_RULE, m.drop_id);
-	stat_add(m.actions ? DROP_STAT_COUNTED : DROP_STAT_UNMATCHED, bytes);
+	if (SCRATCH(s->actions) & (1u << DROP_ACT_DROP))
+		return drop_packet(ctx, bytes, REASON_RULE, SCRATCH(s->drop_id));
+	stat_add(SCRATCH(s->actions) ? DROP_STAT_COUNTED : DROP_STAT_UNMATCHED,
+		 bytes);
 	return go_on(ctx);
 }

@@ -74,6 +74,12 @@ int drop_table_add(struct drop_table *t, const struct drop_rule_record *rec,
 int drop_table_del(struct drop_table *t, uint32_t id,
 		   const struct drop_map_ops *ops);
 
+/* The DROP_CFG_GENERATION value the model last wrote or adopted. After
+ * drop_table_adopt(), drop.c sets it from the map (adoption cannot know
+ * it); every successful add/del writes generation + 1 through cfg_set. */
+uint32_t drop_table_generation(const struct drop_table *t);
+void drop_table_set_generation(struct drop_table *t, uint32_t generation);
+
 /* Read access for listing. */
 size_t drop_table_count(const struct drop_table *t);
 uint32_t drop_table_max_rules(const struct drop_table *t);

@@ -362,10 +362,11 @@ test_events() {
 	kill "$pinger" 2>/dev/null
 	wait "$pinger" 2>/dev/null
 	if [ "$rc" = 0 ] && [ "$(wc -l <"$TMP/events.out")" -eq 1 ] &&
-	   python3 - "$TMP/events.out" "$ID" <<'EOF'
+	   python3 - "$TMP/events.out" "$ID" "$(cat "/sys/class/net/$c_hif/ifindex")" <<'EOF'
 import json, sys
 e = json.loads(open(sys.argv[1]).read())
-assert e["rule_id"] == int(sys.argv[2]), e
+assert e["rule"] == int(sys.argv[2]) and e["ifindex"] == int(sys.argv[3]), e
+assert e["reason"] == "rule" and e["len"] > 0 and e["data"], e
 EOF
 	then
 		pass "events --count 1: one JSON event of rule $ID, exit 0"
