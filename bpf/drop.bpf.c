@@ -120,6 +120,7 @@ struct drop_scratch {
 	__u32 dst_class;
 	__u32 actions;    /* bit (1 << DROP_ACT_*) per matching rule's action */
 	__u32 drop_id;    /* the first drop rule that matched */
+	__u32 nshapes;    /* DROP_CFG_NSHAPES */
 };
 
 struct {
@@ -314,8 +315,13 @@ static __always_inline void match_tuples(struct drop_scratch *s, __u64 bytes)
 
 	if (!nshapes)
 		return;
-	/* The LPM tries are walked only when a shape has a prefix. */
+	/* The LPM tries are walked only when a shape has a prefix. The
+	 * count goes through the scratch map: the bounds the first loop
+	 * learns about it would make the verifier walk the second once for
+	 * each of its exits. */
+	s->nshapes = nshapes;
 	all = shapes_union(nshapes);
+	nshapes = SCRATCH(s->nshapes);
 	s->src_class = all & DROP_M_SRC ? addr_class(p, p->saddr) : 0;
 	s->dst_class = all & DROP_M_DST ? addr_class(p, p->daddr) : 0;
 
@@ -465,22 +471,6 @@ static __always_inline int go_on(struct xdp_md *ctx)
 	return xdp_chain_next(ctx, XDP_STAGE_DROP);
 }
 
-/* A non-first fragment: its policy, or 0 to classify it. */
-static __always_inline int later_fragment(struct xdp_md *ctx, __u64 bytes)
-{
-	__u32 policy;
-
-	stat_add(DROP_STAT_FRAGMENTS, bytes);
-	policy = cfg_get(DROP_CFG_FRAG);
-	if (policy == FRAG_DROP)
-		return drop_packet(ctx, bytes, REASON_FRAGMENT, 0);
-	if (policy == FRAG_PASS) {
-		stat_add(DROP_STAT_UNMATCHED, bytes);
-		return go_on(ctx);
-	}
-	return 0;
-}
-
 SEC("xdp")
 int drop_xdp(struct xdp_md *ctx)
 {
@@ -508,12 +498,19 @@ int drop_xdp(struct xdp_md *ctx)
 	 * only: whatever the parser's path, the verifier's state is one. */
 	asm volatile("" ::: "memory");
 
+	/* A non-first fragment carries no L4 header: its policy decides
+	 * whether it is classified at all. */
 	later_frag = SCRATCH(s->p.frag) == PKT_FRAG_LATER;
 	if (later_frag) {
-		int verdict = later_fragment(ctx, bytes);
+		__u32 policy = cfg_get(DROP_CFG_FRAG);
 
-		if (verdict)
-			return verdict;
+		stat_add(DROP_STAT_FRAGMENTS, bytes);
+		if (policy == FRAG_DROP)
+			return drop_packet(ctx, bytes, REASON_FRAGMENT, 0);
+		if (policy == FRAG_PASS) {
+			stat_add(DROP_STAT_UNMATCHED, bytes);
+			return go_on(ctx);
+		}
 	}
 	s->l4_ok = s->p.l4_ok && !later_frag;
 	/* An L4 signature needs where L4 starts, whatever the protocol (the

@@ -1,1 +1,1307 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+/*
+ * drop: the XDP packet filter object. One pinned table per pin root
+ * (<pin_root>/drop/<map>), a stage of the XDP chain (xdp_chain.h). This
+ * file loads the program on the pinned maps, adopts what they hold into
+ * the rule model (drop_table.c), writes the model's changes to the maps,
+ * and reads counters and sampled events back.
+ *
+ * Several processes may manage the same filter: every change takes an
+ * exclusive flock on <pin_root>/drop, re-reads the maps when another
+ * process changed the rules since (DROP_CFG_GENERATION), and only then
+ * writes. Locks are taken in one order: drop, then the chain's.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "clock.h"
+#include "drop_internal.h"
+#include "internal.h"
+#include "xdp_chain.h"
+#include "drop.skel.h"
+
+/* Declared by drop_table.c until drop_internal.h does: the generation of
+ * the maps the model last wrote or adopted. */
+uint32_t drop_table_generation(const struct drop_table *t);
+void drop_table_set_generation(struct drop_table *t, uint32_t generation);
+
+#define DROP_OBJECT "drop"
+#define DROP_DEFAULT_EVENT_RATE 100
+#define DROP_LOCK_ATTEMPTS 5
+/* The map whose pin tells an existing filter, and whose size tells its
+ * max_rules (max_rules + 1 counters: ids start at 1). */
+#define PIN_PROBE_MAP "drop_config"
+#define PIN_SIZE_MAP "drop_rule_counters"
+
+struct ebpfnet_drop {
+	char pin_root[PATH_MAX];
+	char dir[PATH_MAX];           /* <pin_root>/drop */
+	int lock_fd;                  /* the flocked dir; -1 when unlocked */
+	__u32 config_id;              /* our drop_config's id, to spot a new filter */
+	struct ebpfnet__xdp_chain *chain;
+	struct drop_bpf *skel;
+	struct drop_table *table;
+	struct ring_buffer *rb;       /* with on_event only */
+	ebpfnet_drop_event_fn on_event;
+	void *ctx;
+	/* per poll batch */
+	int64_t realtime_offset_ns;
+	int batch_delivered;
+	int batch_stop;               /* the callback's non-zero return */
+};
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static int check_handle(const struct ebpfnet_drop *drop, const char *fn)
+{
+	if (!drop) {
+		pr_warn("%s: drop is NULL", fn);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_ifname(const char *fn, const char *ifname)
+{
+	if (!ifname || !*ifname) {
+		pr_warn("%s: ifname is %s", fn, ifname ? "empty" : "NULL");
+		return -EINVAL;
+	}
+	if (strnlen(ifname, IF_NAMESIZE) >= IF_NAMESIZE) {
+		pr_warn("%s: ifname '%.32s...' is longer than %d bytes", fn,
+			ifname, IF_NAMESIZE - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int map_fd(const struct bpf_map *map)
+{
+	return bpf_map__fd(map);
+}
+
+static __u32 map_id_of_fd(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+static int pin_path(const struct ebpfnet_drop *drop, const char *name,
+		    char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", drop->dir, name);
+
+	if (n < 0 || (size_t)n >= len) {
+		pr_warn("drop: pin path %s/%s is too long", drop->dir, name);
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+/* The pinned map `name`'s fd, -ENOENT when there is none. */
+static int pinned_map(const struct ebpfnet_drop *drop, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err = pin_path(drop, name, path, sizeof(path));
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		err = -errno;
+		if (err != -ENOENT)
+			pr_warn("drop: cannot open %s: %s", path,
+				ebpfnet_strerror(err));
+		return err;
+	}
+	return fd;
+}
+
+static int cfg_read(const struct ebpfnet_drop *drop, enum drop_cfg knob,
+		    uint32_t *value)
+{
+	__u32 key = knob;
+
+	if (bpf_map_lookup_elem(map_fd(drop->skel->maps.drop_config), &key,
+				value)) {
+		int err = -errno;
+
+		pr_warn("drop: cannot read setting %u: %s", key,
+			ebpfnet_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
+static int cfg_write(const struct ebpfnet_drop *drop, enum drop_cfg knob,
+		     uint32_t value)
+{
+	__u32 key = knob;
+
+	if (bpf_map_update_elem(map_fd(drop->skel->maps.drop_config), &key,
+				&value, BPF_ANY)) {
+		int err = -errno;
+
+		pr_warn("drop: cannot write setting %u: %s", key,
+			ebpfnet_strerror(err));
+		return err;
+	}
+	return 0;
+}
+
+/* ---- the lock ----------------------------------------------------------- */
+
+/*
+ * Take the exclusive flock on <pin_root>/drop. The directory may be
+ * removed (a last detach) and created again by another process while we
+ * wait: lock what the path names now. Without `create`, a missing
+ * directory is -ENOENT (the filter was removed).
+ */
+static int lock(struct ebpfnet_drop *drop, bool create)
+{
+	for (int attempt = 0; attempt < DROP_LOCK_ATTEMPTS; attempt++) {
+		struct stat held, now;
+		int fd, err;
+
+		if (create) {
+			err = ebpfnet__pin_dir(drop->pin_root, DROP_OBJECT, NULL,
+					       drop->dir, sizeof(drop->dir));
+			if (err)
+				return err;
+		}
+		fd = open(drop->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0) {
+			err = -errno;
+			if (err != -ENOENT || create)
+				pr_warn("drop: cannot open %s: %s", drop->dir,
+					ebpfnet_strerror(err));
+			return err;
+		}
+		if (flock(fd, LOCK_EX)) {
+			err = -errno;
+			pr_warn("drop: cannot lock %s: %s", drop->dir,
+				ebpfnet_strerror(err));
+			close(fd);
+			return err;
+		}
+		if (!fstat(fd, &held) && !stat(drop->dir, &now) &&
+		    held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
+			drop->lock_fd = fd;
+			return 0;
+		}
+		close(fd); /* removed meanwhile: lock the new one */
+		if (!create)
+			return -ENOENT;
+	}
+	pr_warn("drop: %s keeps being removed and created again", drop->dir);
+	return -EAGAIN;
+}
+
+static void unlock(struct ebpfnet_drop *drop)
+{
+	if (drop->lock_fd >= 0) {
+		close(drop->lock_fd); /* drops the flock */
+		drop->lock_fd = -1;
+	}
+}
+
+/* ---- map writes for the rule model -------------------------------------- */
+
+static int map_write_err(const char *what, int err)
+{
+	pr_warn("drop: %s: %s", what, ebpfnet_strerror(err));
+	return err;
+}
+
+static int op_update(int fd, const void *key, const void *value,
+		     const char *what)
+{
+	if (bpf_map_update_elem(fd, key, value, BPF_ANY))
+		return map_write_err(what, -errno);
+	return 0;
+}
+
+static int op_delete(int fd, const void *key, const char *what)
+{
+	if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
+		return map_write_err(what, -errno);
+	return 0;
+}
+
+static int ops_lpm_update(void *ctx, int family, const uint8_t *addr,
+			  uint8_t len, uint32_t class_id)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	if (family == 4) {
+		struct drop_lpm4_key k = { .prefixlen = len };
+
+		memcpy(k.addr, addr, sizeof(k.addr));
+		return op_update(map_fd(drop->skel->maps.drop_lpm4), &k,
+				 &class_id, "writing an IPv4 prefix (drop_lpm4)");
+	} else {
+		struct drop_lpm6_key k = { .prefixlen = len };
+
+		memcpy(k.addr, addr, sizeof(k.addr));
+		return op_update(map_fd(drop->skel->maps.drop_lpm6), &k,
+				 &class_id, "writing an IPv6 prefix (drop_lpm6)");
+	}
+}
+
+static int ops_lpm_delete(void *ctx, int family, const uint8_t *addr,
+			  uint8_t len)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	if (family == 4) {
+		struct drop_lpm4_key k = { .prefixlen = len };
+
+		memcpy(k.addr, addr, sizeof(k.addr));
+		return op_delete(map_fd(drop->skel->maps.drop_lpm4), &k,
+				 "deleting an IPv4 prefix (drop_lpm4)");
+	} else {
+		struct drop_lpm6_key k = { .prefixlen = len };
+
+		memcpy(k.addr, addr, sizeof(k.addr));
+		return op_delete(map_fd(drop->skel->maps.drop_lpm6), &k,
+				 "deleting an IPv6 prefix (drop_lpm6)");
+	}
+}
+
+static int ops_tuple_update(void *ctx, const struct drop_key *key,
+			    const struct drop_verdict *verdict)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	return op_update(map_fd(drop->skel->maps.drop_tuples), key, verdict,
+			 "writing a rule entry (drop_tuples)");
+}
+
+static int ops_tuple_delete(void *ctx, const struct drop_key *key)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	return op_delete(map_fd(drop->skel->maps.drop_tuples), key,
+			 "deleting a rule entry (drop_tuples)");
+}
+
+static int ops_shape_set(void *ctx, uint32_t index, uint32_t match)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	return op_update(map_fd(drop->skel->maps.drop_shapes), &index, &match,
+			 "writing a shape (drop_shapes)");
+}
+
+static int ops_sig_write(void *ctx, uint32_t slot,
+			 const struct drop_sig_rule *rule)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	return op_update(map_fd(drop->skel->maps.drop_sigs), &slot, rule,
+			 "writing a signature rule (drop_sigs)");
+}
+
+static int ops_cfg_set(void *ctx, enum drop_cfg knob, uint32_t value)
+{
+	return cfg_write(ctx, knob, value);
+}
+
+/* Zero a per-CPU counter (a rule id's, or a statistic's). */
+static int counters_zero(int fd, uint32_t index, const char *what)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct drop_counter *zeros;
+	int err = 0;
+
+	if (ncpus <= 0)
+		return map_write_err(what, ncpus ? ncpus : -EINVAL);
+	zeros = calloc((size_t)ncpus, sizeof(*zeros));
+	if (!zeros)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &index, zeros, BPF_ANY))
+		err = map_write_err(what, -errno);
+	free(zeros);
+	return err;
+}
+
+static int ops_counters_reset(void *ctx, uint32_t rule_id)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	return counters_zero(map_fd(drop->skel->maps.drop_rule_counters),
+			     rule_id, "resetting a rule's counters (drop_rule_counters)");
+}
+
+static int ops_record_store(void *ctx, const struct drop_rule_record *rec)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	return op_update(map_fd(drop->skel->maps.drop_rules), &rec->id, rec,
+			 "storing a rule (drop_rules)");
+}
+
+static int ops_record_delete(void *ctx, uint32_t rule_id)
+{
+	struct ebpfnet_drop *drop = ctx;
+
+	return op_delete(map_fd(drop->skel->maps.drop_rules), &rule_id,
+			 "deleting a rule (drop_rules)");
+}
+
+static struct drop_map_ops map_ops(struct ebpfnet_drop *drop)
+{
+	return (struct drop_map_ops){
+		.ctx = drop,
+		.lpm_update = ops_lpm_update,
+		.lpm_delete = ops_lpm_delete,
+		.tuple_update = ops_tuple_update,
+		.tuple_delete = ops_tuple_delete,
+		.shape_set = ops_shape_set,
+		.sig_write = ops_sig_write,
+		.cfg_set = ops_cfg_set,
+		.counters_reset = ops_counters_reset,
+		.record_store = ops_record_store,
+		.record_delete = ops_record_delete,
+	};
+}
+
+/* ---- adoption: the maps -> the model ------------------------------------- */
+
+struct adopt_buf {
+	struct drop_rule_record *recs;
+	size_t nrecs;
+	struct drop_lpm_entry *lpm;
+	size_t nlpm, lpm_cap;
+};
+
+static int read_records(const struct ebpfnet_drop *drop, struct adopt_buf *b)
+{
+	int fd = map_fd(drop->skel->maps.drop_rules);
+	uint32_t max = drop_table_max_rules(drop->table);
+	__u32 key, next, *prev = NULL;
+
+	b->recs = calloc(max ? max : 1, sizeof(*b->recs));
+	if (!b->recs)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (b->nrecs >= max) {
+			pr_warn("drop: drop_rules holds more than max_rules (%u) rules",
+				max);
+			return -EINVAL;
+		}
+		if (bpf_map_lookup_elem(fd, &key, &b->recs[b->nrecs])) {
+			if (errno == ENOENT)
+				continue; /* deleted while we walked */
+			return map_write_err("reading drop_rules", -errno);
+		}
+		b->nrecs++;
+	}
+	return errno == ENOENT ? 0 : map_write_err("walking drop_rules", -errno);
+}
+
+static int lpm_push(struct adopt_buf *b, int family, const uint8_t *addr,
+		    size_t addr_len, uint32_t len, uint32_t class_id)
+{
+	struct drop_lpm_entry *e;
+
+	if (b->nlpm == b->lpm_cap) {
+		size_t cap = b->lpm_cap ? b->lpm_cap * 2 : 64;
+		void *p = realloc(b->lpm, cap * sizeof(*b->lpm));
+
+		if (!p)
+			return -ENOMEM;
+		b->lpm = p;
+		b->lpm_cap = cap;
+	}
+	e = &b->lpm[b->nlpm++];
+	memset(e, 0, sizeof(*e));
+	e->family = family;
+	memcpy(e->addr, addr, addr_len);
+	e->len = (uint8_t)len;
+	e->class_id = class_id;
+	return 0;
+}
+
+/* Every entry of one LPM trie (keys: struct drop_lpm4_key / _lpm6_key). */
+static int read_lpm(int fd, int family, size_t addr_len, struct adopt_buf *b)
+{
+	struct drop_lpm6_key key, next; /* room for either key */
+	bool first = true;
+	uint32_t class_id;
+	int err;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		memcpy(&key, &next, sizeof(key));
+		if (bpf_map_lookup_elem(fd, &key, &class_id)) {
+			if (errno == ENOENT)
+				continue;
+			return map_write_err("reading an LPM trie", -errno);
+		}
+		err = lpm_push(b, family, key.addr, addr_len, key.prefixlen,
+			       class_id);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : map_write_err("walking an LPM trie", -errno);
+}
+
+static int read_shapes(const struct ebpfnet_drop *drop,
+		       uint32_t shapes[DROP_MAX_SHAPES])
+{
+	int fd = map_fd(drop->skel->maps.drop_shapes);
+
+	for (__u32 i = 0; i < DROP_MAX_SHAPES; i++)
+		if (bpf_map_lookup_elem(fd, &i, &shapes[i]))
+			return map_write_err("reading drop_shapes", -errno);
+	return 0;
+}
+
+/* Rebuild the model from the maps (called with the lock held). */
+static int adopt(struct ebpfnet_drop *drop)
+{
+	uint32_t shapes[DROP_MAX_SHAPES], bank = 0, generation = 0;
+	struct adopt_buf b = {};
+	int err;
+
+	err = read_records(drop, &b);
+	if (!err)
+		err = read_lpm(map_fd(drop->skel->maps.drop_lpm4), 4, 4, &b);
+	if (!err)
+		err = read_lpm(map_fd(drop->skel->maps.drop_lpm6), 6, 16, &b);
+	if (!err)
+		err = read_shapes(drop, shapes);
+	if (!err)
+		err = cfg_read(drop, DROP_CFG_SIG_BANK, &bank);
+	if (!err)
+		err = cfg_read(drop, DROP_CFG_GENERATION, &generation);
+	if (!err)
+		err = drop_table_adopt(drop->table, b.recs, b.nrecs, b.lpm,
+				       b.nlpm, shapes, bank);
+	if (!err) {
+		drop_table_set_generation(drop->table, generation);
+		pr_debug("drop: adopted %zu rules (generation %u) from %s",
+			 b.nrecs, generation, drop->dir);
+	} else {
+		pr_warn("drop: the maps under %s do not make a consistent rule table: %s",
+			drop->dir, ebpfnet_strerror(err));
+	}
+	free(b.recs);
+	free(b.lpm);
+	return err;
+}
+
+/* ---- a change: lock, check we still hold the node's filter, catch up --- */
+
+/* Is the filter pinned under dir still the one this handle loaded? */
+static int check_current(const struct ebpfnet_drop *drop)
+{
+	int fd = pinned_map(drop, PIN_PROBE_MAP);
+	__u32 id;
+
+	if (fd == -ENOENT) {
+		pr_warn("drop: the filter under %s was removed (detached from its last interface): open it again",
+			drop->dir);
+		return -ESTALE;
+	}
+	if (fd < 0)
+		return fd;
+	id = map_id_of_fd(fd);
+	close(fd);
+	if (id != drop->config_id) {
+		pr_warn("drop: the filter under %s was created again by another process: open it again",
+			drop->dir);
+		return -ESTALE;
+	}
+	return 0;
+}
+
+/* Re-read the rules when another process changed them. */
+static int catch_up(struct ebpfnet_drop *drop)
+{
+	uint32_t generation;
+	int err = cfg_read(drop, DROP_CFG_GENERATION, &generation);
+
+	if (err || generation == drop_table_generation(drop->table))
+		return err;
+	pr_debug("drop: rules changed by another process (generation %u, ours %u): re-reading them",
+		 generation, drop_table_generation(drop->table));
+	return adopt(drop);
+}
+
+static int begin_change(struct ebpfnet_drop *drop)
+{
+	int err = lock(drop, false);
+
+	if (err == -ENOENT) {
+		pr_warn("drop: %s is gone (the filter was detached from its last interface): open it again",
+			drop->dir);
+		return -ESTALE;
+	}
+	if (!err)
+		err = check_current(drop);
+	if (!err)
+		err = catch_up(drop);
+	if (err)
+		unlock(drop);
+	return err;
+}
+
+/* ---- open ------------------------------------------------------------------ */
+
+/* max_rules of the pinned filter, 0 when there is none. */
+static int pinned_max_rules(const struct ebpfnet_drop *drop, uint32_t *max)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd = pinned_map(drop, PIN_SIZE_MAP), err = 0;
+
+	*max = 0;
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		err = -errno;
+		pr_warn("drop: cannot read the size of the pinned %s: %s",
+			PIN_SIZE_MAP, ebpfnet_strerror(err));
+	} else if (info.max_entries < 2) {
+		pr_warn("drop: the pinned %s has %u entries (not a drop filter?)",
+			PIN_SIZE_MAP, info.max_entries);
+		err = -EINVAL;
+	} else {
+		*max = info.max_entries - 1;
+	}
+	close(fd);
+	return err;
+}
+
+/* Size every rule-bound map from max_rules, pin every drop map under dir,
+ * and share the chain's maps. */
+static int prepare_maps(struct ebpfnet_drop *drop, uint32_t max_rules)
+{
+	struct drop_bpf *skel = drop->skel;
+	uint64_t classes = (uint64_t)max_rules * 2;
+	struct bpf_map *map;
+	int err;
+
+	if (classes > DROP_MAX_CLASSES)
+		classes = DROP_MAX_CLASSES;
+	if ((err = bpf_map__set_max_entries(skel->maps.drop_tuples, max_rules * 4)) ||
+	    (err = bpf_map__set_max_entries(skel->maps.drop_lpm4, (__u32)classes)) ||
+	    (err = bpf_map__set_max_entries(skel->maps.drop_lpm6, (__u32)classes)) ||
+	    (err = bpf_map__set_max_entries(skel->maps.drop_rule_counters, max_rules + 1)) ||
+	    (err = bpf_map__set_max_entries(skel->maps.drop_rules, max_rules)))
+		return map_write_err("sizing the maps", err);
+
+	bpf_object__for_each_map(map, skel->obj) {
+		char path[PATH_MAX];
+
+		/* per program instance, or the chain's own pins */
+		if (map == skel->maps.drop_scratch ||
+		    map == skel->maps.xdp_chain || map == skel->maps.xdp_ifaces)
+			continue;
+		err = pin_path(drop, bpf_map__name(map), path, sizeof(path));
+		if (!err)
+			err = bpf_map__set_pin_path(map, path);
+		if (err)
+			return map_write_err("setting a pin path", err);
+	}
+	err = bpf_map__reuse_fd(skel->maps.xdp_chain,
+				ebpfnet__xdp_chain_prog_array_fd(drop->chain));
+	if (!err)
+		err = bpf_map__reuse_fd(skel->maps.xdp_ifaces,
+					ebpfnet__xdp_chain_ifaces_fd(drop->chain));
+	if (err)
+		return map_write_err("sharing the XDP chain's maps", err);
+	return 0;
+}
+
+static int set_defaults(struct ebpfnet_drop *drop)
+{
+	int err = cfg_write(drop, DROP_CFG_EVENT_RATE, DROP_DEFAULT_EVENT_RATE);
+
+	if (!err)
+		err = cfg_write(drop, DROP_CFG_FRAG, EBPFNET_DROP_FRAG_INSPECT);
+	if (!err)
+		err = cfg_write(drop, DROP_CFG_MALFORMED, EBPFNET_DROP_MALFORMED_PASS);
+	return err;
+}
+
+static int handle_record(void *ctx, void *data, size_t size);
+
+/* Load the program on the pinned maps (creating them when there are
+ * none), then adopt them. Called with the lock held. */
+static int load(struct ebpfnet_drop *drop, uint32_t opts_max_rules,
+		bool *created)
+{
+	uint32_t max_rules;
+	int err, fd;
+
+	err = pinned_max_rules(drop, &max_rules);
+	if (err)
+		return err;
+	if (max_rules && opts_max_rules && opts_max_rules != max_rules)
+		pr_info("drop: the filter under %s holds up to %u rules: ebpfnet_drop_opts.max_rules %u applies when it is created",
+			drop->dir, max_rules, opts_max_rules);
+	if (!max_rules)
+		max_rules = opts_max_rules;
+	drop->table = drop_table_new(max_rules); /* validates, 0: default */
+	if (!drop->table)
+		return -errno;
+	max_rules = drop_table_max_rules(drop->table);
+
+	fd = pinned_map(drop, PIN_PROBE_MAP);
+	if (fd < 0 && fd != -ENOENT)
+		return fd;
+	*created = fd == -ENOENT;
+	if (fd >= 0)
+		close(fd);
+
+	drop->skel = drop_bpf__open();
+	if (!drop->skel) {
+		err = -errno;
+		pr_warn("drop: cannot open the BPF object: %s", ebpfnet_strerror(err));
+		return err;
+	}
+	err = prepare_maps(drop, max_rules);
+	if (err)
+		return err;
+	err = drop_bpf__load(drop->skel);
+	if (err) {
+		pr_warn("drop: cannot load the filter on the maps under %s: %s%s",
+			drop->dir, ebpfnet_strerror(err),
+			err == -EINVAL ? " (pins left by an incompatible version?)" : "");
+		return err;
+	}
+	drop->config_id = map_id_of_fd(map_fd(drop->skel->maps.drop_config));
+	if (*created) {
+		err = set_defaults(drop);
+		if (err)
+			return err;
+	}
+	return adopt(drop);
+}
+
+/* A failed open leaves nothing it created behind. */
+static void undo_open(struct ebpfnet_drop *drop, bool created)
+{
+	if (created && drop->dir[0])
+		ebpfnet__pin_dir_cleanup(drop->pin_root, drop->dir);
+	if (drop->chain && ebpfnet__xdp_chain_unused(drop->chain))
+		ebpfnet__xdp_chain_remove(drop->chain);
+}
+
+struct ebpfnet_drop *ebpfnet_drop_open(const struct ebpfnet_drop_opts *opts)
+{
+	const char *pin_root;
+	struct ebpfnet_drop *drop;
+	bool created = false;
+	int err;
+
+	if (!EBPFNET_OPTS_VALID(opts, ebpfnet_drop_opts, max_rules))
+		return ebpfnet__err_ptr(-EINVAL);
+	pin_root = EBPFNET_OPTS_GET(opts, pin_root, NULL);
+	if (!pin_root)
+		pin_root = EBPFNET_PIN_ROOT_DEFAULT;
+	if (strlen(pin_root) >= sizeof(drop->pin_root) - 16) {
+		pr_warn("ebpfnet_drop_opts.pin_root: longer than %zu bytes",
+			sizeof(drop->pin_root) - 17);
+		return ebpfnet__err_ptr(-ENAMETOOLONG);
+	}
+	drop = calloc(1, sizeof(*drop));
+	if (!drop)
+		return ebpfnet__err_ptr(-ENOMEM);
+	drop->lock_fd = -1;
+	strcpy(drop->pin_root, pin_root);
+	drop->on_event = EBPFNET_OPTS_GET(opts, on_event, NULL);
+	drop->ctx = EBPFNET_OPTS_GET(opts, ctx, NULL);
+
+	err = lock(drop, true);
+	if (err)
+		goto fail;
+	err = ebpfnet__xdp_chain_open(pin_root, &drop->chain);
+	if (!err)
+		err = load(drop, EBPFNET_OPTS_GET(opts, max_rules, 0), &created);
+	if (!err && drop->on_event) {
+		drop->rb = ring_buffer__new(map_fd(drop->skel->maps.drop_events),
+					    handle_record, drop, NULL);
+		if (!drop->rb) {
+			err = -errno;
+			pr_warn("drop: cannot read the event ring buffer: %s",
+				ebpfnet_strerror(err));
+		}
+	}
+	if (err) {
+		undo_open(drop, created);
+		goto fail;
+	}
+	unlock(drop);
+	pr_debug("drop: %s the filter under %s (%zu rules, at most %u)",
+		 created ? "created" : "adopted", drop->dir,
+		 drop_table_count(drop->table), drop_table_max_rules(drop->table));
+	return drop;
+fail:
+	ebpfnet_drop_destroy(drop);
+	return ebpfnet__err_ptr(err);
+}
+
+void ebpfnet_drop_destroy(struct ebpfnet_drop *drop)
+{
+	if (!drop)
+		return;
+	ring_buffer__free(drop->rb);
+	drop_bpf__destroy(drop->skel); /* our fds only: the pins stay */
+	drop_table_free(drop->table);
+	ebpfnet__xdp_chain_close(drop->chain);
+	unlock(drop);
+	free(drop);
+}
+
+int ebpfnet__drop_prog_fd(const struct ebpfnet_drop *drop)
+{
+	int err = check_handle(drop, "ebpfnet__drop_prog_fd");
+
+	if (err)
+		return ebpfnet__err(err);
+	return bpf_program__fd(drop->skel->progs.drop_xdp);
+}
+
+/* ---- attach and detach ------------------------------------------------------ */
+
+static int check_mode(const char *fn, enum ebpfnet_xdp_mode mode)
+{
+	if (mode != EBPFNET_XDP_MODE_AUTO && mode != EBPFNET_XDP_MODE_NATIVE &&
+	    mode != EBPFNET_XDP_MODE_GENERIC) {
+		pr_warn("%s: mode %d is not auto, native or generic", fn, (int)mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_iface_exists(const char *ifname)
+{
+	if (!if_nametoindex(ifname)) {
+		pr_warn("drop: no interface named %s", ifname);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int count_iface(void *ctx, const char *ifname, uint32_t ifindex,
+		       enum ebpfnet_xdp_mode mode)
+{
+	(void)ifname;
+	(void)ifindex;
+	(void)mode;
+	(*(unsigned int *)ctx)++;
+	return 0;
+}
+
+/* Interfaces where the drop stage is enabled, or a negative errno. */
+static int drop_iface_count(const struct ebpfnet_drop *drop)
+{
+	unsigned int n = 0;
+	int err = ebpfnet__xdp_chain_ifaces(drop->chain, XDP_STAGE_DROP,
+					    count_iface, &n);
+
+	return err < 0 ? err : (int)n;
+}
+
+int ebpfnet_drop_attach(struct ebpfnet_drop *drop, const char *ifname,
+			enum ebpfnet_xdp_mode mode)
+{
+	enum ebpfnet_xdp_mode active = mode;
+	int prog_fd, err, before;
+
+	err = check_handle(drop, "ebpfnet_drop_attach");
+	if (!err)
+		err = check_ifname("ebpfnet_drop_attach", ifname);
+	if (!err)
+		err = check_mode("ebpfnet_drop_attach", mode);
+	if (!err)
+		err = check_iface_exists(ifname);
+	if (!err)
+		err = begin_change(drop);
+	if (err)
+		return ebpfnet__err(err);
+
+	prog_fd = bpf_program__fd(drop->skel->progs.drop_xdp);
+	before = drop_iface_count(drop);
+	/* Our program takes the stage first (an upgrade when an older one
+	 * is there: one slot update), then the interface gets the stage. */
+	err = before < 0 ? before : 0;
+	if (!err)
+		err = ebpfnet__xdp_chain_set_stage(drop->chain, XDP_STAGE_DROP, prog_fd);
+	if (!err) {
+		err = ebpfnet__xdp_chain_enable(drop->chain, ifname, XDP_STAGE_DROP,
+						mode, &active);
+		/* Nothing else runs it: leave the slot as it was (empty). */
+		if (err && before == 0)
+			ebpfnet__xdp_chain_clear_stage(drop->chain, XDP_STAGE_DROP);
+	}
+	unlock(drop);
+	if (err) {
+		pr_warn("drop: cannot attach to %s: %s", ifname, ebpfnet_strerror(err));
+		return ebpfnet__err(err);
+	}
+	pr_info("drop: attached to %s in %s mode", ifname,
+		ebpfnet_xdp_mode_name(active));
+	return 0;
+}
+
+/* The last interface is gone: remove the filter's pins, and the chain's
+ * when nothing else uses it. Called with the lock held. */
+static void remove_all(struct ebpfnet_drop *drop)
+{
+	int err = ebpfnet__xdp_chain_clear_stage(drop->chain, XDP_STAGE_DROP);
+
+	if (err)
+		pr_warn("drop: cannot empty the drop stage: %s", ebpfnet_strerror(err));
+	ebpfnet__pin_dir_cleanup(drop->pin_root, drop->dir);
+	if (ebpfnet__xdp_chain_unused(drop->chain))
+		ebpfnet__xdp_chain_remove(drop->chain);
+	pr_info("drop: detached from the last interface: removed the filter under %s",
+		drop->dir);
+}
+
+int ebpfnet_drop_detach(struct ebpfnet_drop *drop, const char *ifname)
+{
+	int err, left;
+
+	err = check_handle(drop, "ebpfnet_drop_detach");
+	if (!err)
+		err = check_ifname("ebpfnet_drop_detach", ifname);
+	if (!err) {
+		err = lock(drop, false);
+		if (err == -ENOENT) {
+			pr_warn("drop: not attached to %s (no filter under %s)",
+				ifname, drop->dir);
+			return ebpfnet__err(-ENOENT);
+		}
+	}
+	if (err)
+		return ebpfnet__err(err);
+	err = ebpfnet__xdp_chain_disable(drop->chain, ifname, XDP_STAGE_DROP);
+	if (err == -ENOENT)
+		pr_warn("drop: not attached to %s", ifname);
+	else if (err)
+		pr_warn("drop: cannot detach from %s: %s", ifname,
+			ebpfnet_strerror(err));
+	if (!err) {
+		pr_info("drop: detached from %s", ifname);
+		left = drop_iface_count(drop);
+		if (left == 0)
+			remove_all(drop);
+		else if (left < 0)
+			pr_warn("drop: cannot tell whether other interfaces still use the filter: %s",
+				ebpfnet_strerror(left));
+	}
+	unlock(drop);
+	return ebpfnet__err(err);
+}
+
+struct find_iface {
+	const char *ifname;
+	int mode;
+};
+
+static int match_iface(void *ctx, const char *ifname, uint32_t ifindex,
+		       enum ebpfnet_xdp_mode mode)
+{
+	struct find_iface *f = ctx;
+
+	(void)ifindex;
+	if (strcmp(ifname, f->ifname))
+		return 0;
+	f->mode = mode;
+	return 1;
+}
+
+int ebpfnet_drop_mode(const struct ebpfnet_drop *drop, const char *ifname)
+{
+	struct find_iface f = { .ifname = ifname, .mode = -ENOENT };
+	int err;
+
+	err = check_handle(drop, "ebpfnet_drop_mode");
+	if (!err)
+		err = check_ifname("ebpfnet_drop_mode", ifname);
+	if (!err) {
+		err = ebpfnet__xdp_chain_ifaces(drop->chain, XDP_STAGE_DROP,
+						match_iface, &f);
+		if (err > 0)
+			err = 0;
+	}
+	if (!err && f.mode < 0)
+		pr_debug("drop: not attached to %s", ifname);
+	return ebpfnet__err(err ? err : f.mode);
+}
+
+struct iface_walk {
+	ebpfnet_drop_iface_fn fn;
+	void *ctx;
+};
+
+static int visit_iface(void *ctx, const char *ifname, uint32_t ifindex,
+		       enum ebpfnet_xdp_mode mode)
+{
+	struct iface_walk *w = ctx;
+
+	return w->fn(w->ctx, ifname, ifindex, mode);
+}
+
+int ebpfnet_drop_ifaces(const struct ebpfnet_drop *drop,
+			ebpfnet_drop_iface_fn fn, void *ctx)
+{
+	struct iface_walk w = { .fn = fn, .ctx = ctx };
+	int err = check_handle(drop, "ebpfnet_drop_ifaces");
+
+	if (!err && !fn) {
+		pr_warn("ebpfnet_drop_ifaces: fn is NULL");
+		err = -EINVAL;
+	}
+	if (err)
+		return ebpfnet__err(err);
+	return ebpfnet__err(ebpfnet__xdp_chain_ifaces(drop->chain, XDP_STAGE_DROP,
+						      visit_iface, &w));
+}
+
+/* ---- rules and settings ---------------------------------------------------- */
+
+int ebpfnet_drop_add(struct ebpfnet_drop *drop,
+		     const struct ebpfnet_drop_rule *rule, uint32_t *id)
+{
+	struct drop_map_ops ops;
+	struct drop_rule_record rec;
+	uint32_t new_id = 0;
+	int err;
+
+	err = check_handle(drop, "ebpfnet_drop_add");
+	if (!err && (!rule || !id)) {
+		pr_warn("ebpfnet_drop_add: %s is NULL", !rule ? "rule" : "id");
+		err = -EINVAL;
+	}
+	if (!err)
+		err = drop_rule_to_record(rule, &rec); /* validates, logs */
+	if (!err)
+		err = begin_change(drop);
+	if (err)
+		return ebpfnet__err(err);
+	ops = map_ops(drop);
+	err = drop_table_add(drop->table, &rec, &ops, &new_id);
+	unlock(drop);
+	if (err)
+		return ebpfnet__err(err);
+	*id = new_id;
+	pr_debug("drop: added rule %u", new_id);
+	return 0;
+}
+
+int ebpfnet_drop_del(struct ebpfnet_drop *drop, uint32_t id)
+{
+	struct drop_map_ops ops;
+	int err = check_handle(drop, "ebpfnet_drop_del");
+
+	if (!err)
+		err = begin_change(drop);
+	if (err)
+		return ebpfnet__err(err);
+	if (!drop_table_get(drop->table, id)) {
+		pr_warn("drop: no rule %u", id);
+		err = -ENOENT;
+	} else {
+		ops = map_ops(drop);
+		err = drop_table_del(drop->table, id, &ops);
+	}
+	unlock(drop);
+	if (!err)
+		pr_debug("drop: deleted rule %u", id);
+	return ebpfnet__err(err);
+}
+
+/* One node-wide setting, written under the lock. */
+static int set_knob(struct ebpfnet_drop *drop, const char *fn,
+		    enum drop_cfg knob, uint32_t value)
+{
+	int err = check_handle(drop, fn);
+
+	if (!err)
+		err = begin_change(drop);
+	if (err)
+		return ebpfnet__err(err);
+	err = cfg_write(drop, knob, value);
+	unlock(drop);
+	return ebpfnet__err(err);
+}
+
+int ebpfnet_drop_set_frag_policy(struct ebpfnet_drop *drop,
+				 enum ebpfnet_drop_frag_policy policy)
+{
+	if (policy != EBPFNET_DROP_FRAG_INSPECT && policy != EBPFNET_DROP_FRAG_DROP &&
+	    policy != EBPFNET_DROP_FRAG_PASS) {
+		pr_warn("ebpfnet_drop_set_frag_policy: policy %d is not inspect (0), drop (1) or pass (2)",
+			(int)policy);
+		return ebpfnet__err(-EINVAL);
+	}
+	return set_knob(drop, "ebpfnet_drop_set_frag_policy", DROP_CFG_FRAG, policy);
+}
+
+int ebpfnet_drop_set_malformed_policy(struct ebpfnet_drop *drop,
+				      enum ebpfnet_drop_malformed_policy policy)
+{
+	if (policy != EBPFNET_DROP_MALFORMED_PASS &&
+	    policy != EBPFNET_DROP_MALFORMED_DROP) {
+		pr_warn("ebpfnet_drop_set_malformed_policy: policy %d is not pass (0) or drop (1)",
+			(int)policy);
+		return ebpfnet__err(-EINVAL);
+	}
+	return set_knob(drop, "ebpfnet_drop_set_malformed_policy",
+			DROP_CFG_MALFORMED, policy);
+}
+
+int ebpfnet_drop_set_event_rate(struct ebpfnet_drop *drop, uint32_t per_sec)
+{
+	return set_knob(drop, "ebpfnet_drop_set_event_rate", DROP_CFG_EVENT_RATE,
+			per_sec);
+}
+
+/* ---- reading: rules, counters, statistics ----------------------------------- */
+
+/* A read-only call shows what the maps hold now: re-read the rules when
+ * another process changed them. */
+static int refresh(const struct ebpfnet_drop *drop)
+{
+	struct ebpfnet_drop *d = (struct ebpfnet_drop *)drop;
+	uint32_t generation;
+	int err;
+
+	err = cfg_read(drop, DROP_CFG_GENERATION, &generation);
+	if (err || generation == drop_table_generation(drop->table))
+		return err;
+	err = lock(d, false);
+	if (err == -ENOENT)
+		return 0; /* removed: show what the handle holds */
+	if (!err)
+		err = catch_up(d);
+	unlock(d);
+	return err;
+}
+
+/* Sum a per-CPU counter. */
+static int counter_sum(int fd, uint32_t index, struct ebpfnet_drop_counters *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct drop_counter *values;
+	int err = 0;
+
+	out->packets = out->bytes = 0;
+	if (ncpus <= 0)
+		return ncpus ? ncpus : -EINVAL;
+	values = calloc((size_t)ncpus, sizeof(*values));
+	if (!values)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &index, values)) {
+		err = -errno;
+		pr_warn("drop: cannot read counter %u: %s", index,
+			ebpfnet_strerror(err));
+	} else {
+		for (int i = 0; i < ncpus; i++) {
+			out->packets += values[i].packets;
+			out->bytes += values[i].bytes;
+		}
+	}
+	free(values);
+	return err;
+}
+
+int ebpfnet_drop_rules(const struct ebpfnet_drop *drop,
+		       ebpfnet_drop_rule_fn fn, void *ctx)
+{
+	int err = check_handle(drop, "ebpfnet_drop_rules");
+	uint32_t id;
+
+	if (!err && !fn) {
+		pr_warn("ebpfnet_drop_rules: fn is NULL");
+		err = -EINVAL;
+	}
+	if (!err)
+		err = refresh(drop);
+	if (err)
+		return ebpfnet__err(err);
+	for (id = drop_table_next(drop->table, 0); id;
+	     id = drop_table_next(drop->table, id)) {
+		EBPFNET_OPTS(ebpfnet_drop_counters, counters);
+		EBPFNET_OPTS(ebpfnet_drop_rule, rule);
+		int ret;
+
+		drop_record_to_rule(drop_table_get(drop->table, id), &rule);
+		err = counter_sum(map_fd(drop->skel->maps.drop_rule_counters), id,
+				  &counters);
+		if (err)
+			return ebpfnet__err(err);
+		ret = fn(ctx, &rule, &counters);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int ebpfnet_drop_stats(const struct ebpfnet_drop *drop,
+		       struct ebpfnet_drop_stats *stats)
+{
+	static const struct {
+		enum drop_stat stat;
+		size_t offset;
+	} by_counter[] = {
+		{ DROP_STAT_DROPPED, offsetof(struct ebpfnet_drop_stats, dropped) },
+		{ DROP_STAT_PASSED, offsetof(struct ebpfnet_drop_stats, passed) },
+		{ DROP_STAT_COUNTED, offsetof(struct ebpfnet_drop_stats, counted) },
+		{ DROP_STAT_UNMATCHED, offsetof(struct ebpfnet_drop_stats, unmatched) },
+		{ DROP_STAT_FRAGMENTS, offsetof(struct ebpfnet_drop_stats, fragments) },
+		{ DROP_STAT_MALFORMED, offsetof(struct ebpfnet_drop_stats, malformed) },
+	};
+	struct ebpfnet_drop_stats s = { .sz = sizeof(s) };
+	struct ebpfnet_drop_counters events[3];
+	int fd, err = check_handle(drop, "ebpfnet_drop_stats");
+
+	if (err)
+		return ebpfnet__err(err);
+	if (!stats || stats->sz < sizeof(size_t)) /* out_copy says why */
+		return ebpfnet__err(ebpfnet__out_copy(stats, &s, sizeof(s),
+						      "ebpfnet_drop_stats"));
+	err = refresh(drop);
+	fd = map_fd(drop->skel->maps.drop_stats);
+	for (size_t i = 0; !err && i < EBPFNET_ARRAY_SIZE(by_counter); i++) {
+		struct ebpfnet_drop_counters *c =
+			(void *)((char *)&s + by_counter[i].offset);
+
+		c->sz = sizeof(*c);
+		err = counter_sum(fd, by_counter[i].stat, c);
+	}
+	for (int i = 0; !err && i < 3; i++)
+		err = counter_sum(fd, DROP_STAT_EVENTS_SENT + i, &events[i]);
+	if (err)
+		return ebpfnet__err(err);
+	s.events_sent = events[0].packets;
+	s.events_suppressed = events[1].packets;
+	s.events_lost = events[2].packets;
+	s.rules = (uint32_t)drop_table_count(drop->table);
+	s.max_rules = drop_table_max_rules(drop->table);
+	return ebpfnet__err(ebpfnet__out_copy(stats, &s, sizeof(s),
+					      "ebpfnet_drop_stats"));
+}
+
+/* ---- sampled drop events ------------------------------------------------------ */
+
+/* Stops libbpf's loop; the callback's own value is in batch_stop. */
+#define DROP_STOP (-ECANCELED)
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct ebpfnet_drop *drop = ctx;
+	const struct drop_event *rec = data;
+	struct ebpfnet_drop_event ev = { .sz = sizeof(ev) };
+	int ret;
+
+	if (size < sizeof(*rec) || rec->hdr.type != EBPFNET_EV_DROP ||
+	    rec->hdr.version < 1 || rec->hdr.size > size ||
+	    rec->cap_len > DROP_EVENT_BYTES) {
+		pr_warn("drop: skipped a malformed event record of %zu bytes", size);
+		return 0;
+	}
+	ev.time_ns = rec->hdr.time_ns + drop->realtime_offset_ns;
+	ev.ifindex = rec->ifindex;
+	ev.rule_id = rec->rule_id;
+	ev.reason = rec->reason;
+	ev.pkt_len = rec->pkt_len;
+	ev.cap_len = rec->cap_len;
+	ev.data = rec->data;
+	drop->batch_delivered++;
+	ret = drop->on_event(drop->ctx, &ev);
+	if (ret) {
+		drop->batch_stop = ret;
+		return DROP_STOP;
+	}
+	return 0;
+}
+
+static int check_events(const struct ebpfnet_drop *drop, const char *fn)
+{
+	int err = check_handle(drop, fn);
+
+	if (!err && !drop->rb) {
+		pr_warn("%s: no events without ebpfnet_drop_opts.on_event", fn);
+		err = -EINVAL;
+	}
+	return err;
+}
+
+/* One batch: poll (timeout_ms >= -1) or consume (timeout_ms = -2). */
+static int run_batch(struct ebpfnet_drop *drop, int timeout_ms)
+{
+	int err;
+
+	drop->batch_delivered = 0;
+	drop->batch_stop = 0;
+	drop->realtime_offset_ns = ebpfnet__realtime_offset_ns();
+	if (timeout_ms < -1)
+		err = ring_buffer__consume(drop->rb);
+	else
+		err = ring_buffer__poll(drop->rb, timeout_ms);
+	if (drop->batch_stop)
+		return ebpfnet__err(drop->batch_stop);
+	if (err < 0) {
+		if (err != -EINTR)
+			pr_warn("drop: reading events failed: %s",
+				ebpfnet_strerror(err));
+		return ebpfnet__err(err);
+	}
+	return drop->batch_delivered;
+}
+
+int ebpfnet_drop_poll(struct ebpfnet_drop *drop, int timeout_ms)
+{
+	int err = check_events(drop, "ebpfnet_drop_poll");
+
+	if (!err && timeout_ms < -1) {
+		pr_warn("ebpfnet_drop_poll: timeout_ms %d is negative (-1 waits forever)",
+			timeout_ms);
+		err = -EINVAL;
+	}
+	if (err)
+		return ebpfnet__err(err);
+	return run_batch(drop, timeout_ms);
+}
+
+int ebpfnet_drop_consume(struct ebpfnet_drop *drop)
+{
+	int err = check_events(drop, "ebpfnet_drop_consume");
+
+	if (err)
+		return ebpfnet__err(err);
+	return run_batch(drop, -2);
+}
+
+int ebpfnet_drop_fd(const struct ebpfnet_drop *drop)
+{
+	int err = check_events(drop, "ebpfnet_drop_fd");
+
+	if (err)
+		return ebpfnet__err(err);
+	return ring_buffer__epoll_fd(drop->rb);
+}

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "clock.h"
 #include "hello_internal.h"
 #include "hello.skel.h"
 
@@ -478,17 +479,6 @@ int ebpfnet_hello_attach(struct ebpfnet_hello *hello)
 
 /* ---- events ------------------------------------------------------------ */
 
-/* CLOCK_REALTIME - CLOCK_BOOTTIME, to turn BPF timestamps into wall time. */
-static int64_t realtime_offset_ns(void)
-{
-	struct timespec real, boot;
-
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_BOOTTIME, &boot);
-	return ((int64_t)real.tv_sec - boot.tv_sec) * 1000000000LL +
-	       (real.tv_nsec - boot.tv_nsec);
-}
-
 /* Stops libbpf's loop; the callback's own value is in batch_stop. */
 #define HELLO_STOP (-ECANCELED)
 
@@ -596,7 +586,7 @@ static int run_batch(struct ebpfnet_hello *h, int timeout_ms)
 
 	h->batch_delivered = 0;
 	h->batch_stop = 0;
-	h->realtime_offset_ns = realtime_offset_ns();
+	h->realtime_offset_ns = ebpfnet__realtime_offset_ns();
 	if (h->cfg.printk)
 		err = poll_trace_pipe(h, timeout_ms < -1 ? 0 : timeout_ms);
 	else if (timeout_ms < -1)
