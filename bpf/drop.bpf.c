@@ -17,7 +17,7 @@
 
 #include "drop_abi.h"
 #include "parse.h"
-#include "xdp_chain.h"
+#include "xdp_chain_stage.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -121,6 +121,7 @@ struct drop_scratch {
 	__u32 actions;    /* bit (1 << DROP_ACT_*) per matching rule's action */
 	__u32 drop_id;    /* the first drop rule that matched */
 	__u32 nshapes;    /* DROP_CFG_NSHAPES */
+	__u32 suppressed_streak; /* drop events suppressed in a row */
 };
 
 struct {
@@ -131,15 +132,6 @@ struct {
 } drop_scratch SEC(".maps");
 
 /* ---- small helpers ----------------------------------------------------- */
-
-/* The values of the public enums (drop.h is not a BPF header) that the
- * library writes to drop_config and reads from events. */
-#define FRAG_DROP 1        /* EBPFNET_DROP_FRAG_DROP */
-#define FRAG_PASS 2        /* EBPFNET_DROP_FRAG_PASS */
-#define MALFORMED_DROP 1   /* EBPFNET_DROP_MALFORMED_DROP */
-#define REASON_RULE 0      /* EBPFNET_DROP_REASON_RULE */
-#define REASON_FRAGMENT 1  /* EBPFNET_DROP_REASON_FRAGMENT */
-#define REASON_MALFORMED 2 /* EBPFNET_DROP_REASON_MALFORMED */
 
 #define NS_PER_SEC 1000000000ull
 /* A signature starting further into the frame never matches: it keeps
@@ -183,8 +175,15 @@ static __always_inline __u32 all_ones_if(__u32 match, __u32 bits)
 
 /* ---- sampled drop events ----------------------------------------------- */
 
-/* Within the per-CPU budget of this one-second window? */
-static __always_inline bool event_budget_take(void)
+/*
+ * Within the per-CPU budget of the current window (at least a second long,
+ * at most `rate` events)? The clock is read when a window starts and,
+ * once the budget is spent, on the first suppressed drop and every 32nd
+ * after it: a flood of drops does not pay a clock read per packet.
+ */
+#define EVENT_CLOCK_EVERY 32
+
+static __always_inline bool event_budget_take(struct drop_scratch *s)
 {
 	__u32 zero = 0, rate = cfg_get(DROP_CFG_EVENT_RATE);
 	struct drop_event_budget *b;
@@ -195,18 +194,24 @@ static __always_inline bool event_budget_take(void)
 	b = bpf_map_lookup_elem(&drop_event_budget, &zero);
 	if (!b)
 		return false;
-	now = bpf_ktime_get_ns();
-	if (now - b->window_ns >= NS_PER_SEC) {
+	if (b->sent >= rate) {
+		if (s->suppressed_streak++ % EVENT_CLOCK_EVERY)
+			return false;
+		now = bpf_ktime_get_ns();
+		if (now - b->window_ns < NS_PER_SEC)
+			return false;
 		b->window_ns = now;
 		b->sent = 0;
+	} else if (!b->sent) {
+		b->window_ns = bpf_ktime_get_ns();
 	}
-	if (b->sent >= rate)
-		return false;
 	b->sent++;
+	s->suppressed_streak = 0;
 	return true;
 }
 
-static __always_inline void send_event(struct xdp_md *ctx, __u32 reason,
+static __always_inline void send_event(struct xdp_md *ctx,
+				       struct drop_scratch *s, __u32 reason,
 				       __u32 rule_id)
 {
 	void *data = (void *)(long)ctx->data;
@@ -214,7 +219,7 @@ static __always_inline void send_event(struct xdp_md *ctx, __u32 reason,
 	struct drop_event *e;
 	__u32 i;
 
-	if (!event_budget_take()) {
+	if (!event_budget_take(s)) {
 		stat_add(DROP_STAT_EVENTS_SUPPRESSED, 0);
 		return;
 	}
@@ -248,11 +253,12 @@ static __always_inline void send_event(struct xdp_md *ctx, __u32 reason,
 	stat_add(DROP_STAT_EVENTS_SENT, 0);
 }
 
-static __always_inline int drop_packet(struct xdp_md *ctx, __u64 bytes,
+static __always_inline int drop_packet(struct xdp_md *ctx,
+				       struct drop_scratch *s, __u64 bytes,
 				       __u32 reason, __u32 rule_id)
 {
 	stat_add(DROP_STAT_DROPPED, bytes);
-	send_event(ctx, reason, rule_id);
+	send_event(ctx, s, reason, rule_id);
 	return XDP_DROP;
 }
 
@@ -490,8 +496,8 @@ int drop_xdp(struct xdp_md *ctx)
 		return go_on(ctx);
 	if (parsed != PARSE_OK) {
 		stat_add(DROP_STAT_MALFORMED, bytes);
-		if (cfg_get(DROP_CFG_MALFORMED) == MALFORMED_DROP)
-			return drop_packet(ctx, bytes, REASON_MALFORMED, 0);
+		if (cfg_get(DROP_CFG_MALFORMED) == DROP_MALFORMED_DROP)
+			return drop_packet(ctx, s, bytes, DROP_REASON_MALFORMED, 0);
 		return go_on(ctx);
 	}
 	/* From here on, the packet is read through ctx and the scratch map
@@ -505,9 +511,9 @@ int drop_xdp(struct xdp_md *ctx)
 		__u32 policy = cfg_get(DROP_CFG_FRAG);
 
 		stat_add(DROP_STAT_FRAGMENTS, bytes);
-		if (policy == FRAG_DROP)
-			return drop_packet(ctx, bytes, REASON_FRAGMENT, 0);
-		if (policy == FRAG_PASS) {
+		if (policy == DROP_FRAG_DROP)
+			return drop_packet(ctx, s, bytes, DROP_REASON_FRAGMENT, 0);
+		if (policy == DROP_FRAG_PASS) {
 			stat_add(DROP_STAT_UNMATCHED, bytes);
 			return go_on(ctx);
 		}
@@ -528,7 +534,7 @@ int drop_xdp(struct xdp_md *ctx)
 		return go_on(ctx);
 	}
 	if (SCRATCH(s->actions) & (1u << DROP_ACT_DROP))
-		return drop_packet(ctx, bytes, REASON_RULE, SCRATCH(s->drop_id));
+		return drop_packet(ctx, s, bytes, DROP_REASON_RULE, SCRATCH(s->drop_id));
 	stat_add(SCRATCH(s->actions) ? DROP_STAT_COUNTED : DROP_STAT_UNMATCHED,
 		 bytes);
 	return go_on(ctx);

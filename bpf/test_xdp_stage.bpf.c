@@ -14,7 +14,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "xdp_chain.h"
+#include "xdp_chain_stage.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -7,7 +7,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "xdp_chain.h"
+#include "xdp_chain_stage.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -28,12 +28,32 @@
 #include "drop_internal.h"
 #include "internal.h"
 #include "xdp_chain.h"
-#include "drop.skel.h"
 
-/* Declared by drop_table.c until drop_internal.h does: the generation of
- * the maps the model last wrote or adopted. */
-uint32_t drop_table_generation(const struct drop_table *t);
-void drop_table_set_generation(struct drop_table *t, uint32_t generation);
+/* The BPF program (drop_abi.h) and the public API (drop.h) name the same
+ * values: keep them equal. */
+_Static_assert(DROP_ACT_DROP == EBPFNET_DROP_ACTION_DROP &&
+	       DROP_ACT_PASS == EBPFNET_DROP_ACTION_PASS &&
+	       DROP_ACT_COUNT == EBPFNET_DROP_ACTION_COUNT, "actions");
+_Static_assert(DROP_FRAG_INSPECT == EBPFNET_DROP_FRAG_INSPECT &&
+	       DROP_FRAG_DROP == EBPFNET_DROP_FRAG_DROP &&
+	       DROP_FRAG_PASS == EBPFNET_DROP_FRAG_PASS, "fragment policies");
+_Static_assert(DROP_MALFORMED_PASS == EBPFNET_DROP_MALFORMED_PASS &&
+	       DROP_MALFORMED_DROP == EBPFNET_DROP_MALFORMED_DROP, "malformed policies");
+_Static_assert(DROP_REASON_RULE == EBPFNET_DROP_REASON_RULE &&
+	       DROP_REASON_FRAGMENT == EBPFNET_DROP_REASON_FRAGMENT &&
+	       DROP_REASON_MALFORMED == EBPFNET_DROP_REASON_MALFORMED, "drop reasons");
+_Static_assert(DROP_M_FAMILY == EBPFNET_DROP_MATCH_FAMILY &&
+	       DROP_M_PROTO == EBPFNET_DROP_MATCH_PROTO &&
+	       DROP_M_ICMP_TYPE == EBPFNET_DROP_MATCH_ICMP_TYPE &&
+	       DROP_M_ICMP_CODE == EBPFNET_DROP_MATCH_ICMP_CODE &&
+	       DROP_M_SRC == EBPFNET_DROP_MATCH_SRC &&
+	       DROP_M_DST == EBPFNET_DROP_MATCH_DST &&
+	       DROP_M_SPORT == EBPFNET_DROP_MATCH_SPORT &&
+	       DROP_M_DPORT == EBPFNET_DROP_MATCH_DPORT &&
+	       DROP_M_SIG == EBPFNET_DROP_MATCH_SIG, "match bits");
+_Static_assert(DROP_EVENT_BYTES == EBPFNET_DROP_EVENT_BYTES &&
+	       DROP_SIG_MAX == EBPFNET_DROP_SIG_MAX, "sizes");
+#include "drop.skel.h"
 
 #define DROP_OBJECT "drop"
 #define DROP_DEFAULT_EVENT_RATE 100

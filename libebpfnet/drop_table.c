@@ -11,13 +11,22 @@
  *    stored prefix has a class id (its LPM entry) and the rules naming it;
  *  - shape slots: the effective match bits of tuple rules (a rule with a
  *    prefix also matches on the family, since class ids are per family);
- *  - `natives`: every tuple rule's own key -> the rule (duplicates);
+ *  - `matches`: every tuple rule's match (its own key, slot replaced by
+ *    its bits) -> the rule (duplicates);
  *  - `entries`: every tuple entry written -> the rule that owns it. A rule
  *    on P owns the entries of its key for P's class and for the class of
- *    every stored prefix inside P, unless a rule of the same shape and the
- *    same other fields on a more specific prefix claims that key (the more
- *    specific rule wins the key; pass does not beat it there);
+ *    every stored prefix inside P (the cross product for src and dst).
  *  - signature rules (two banks, the inactive one rewritten, then flipped).
+ *
+ * Every matching rule counts, so two rules must never want one tuple key.
+ * Two rules "overlap" (would share a key) when they differ only in their
+ * prefixes and these nest on each side: pass 10/8 and drop 10.1/16. Such
+ * rules go to different slots holding the same bits: a rule goes to the
+ * lowest slot of its bits where no rule overlaps it, else to a new slot.
+ * The program scans every slot, so each rule is found in its own. Rules
+ * never move between slots (a move is not atomic for packets: for a while
+ * the rule would match twice), so where a rule sits depends on the
+ * history; the stored record keeps its slot for adoption.
  *
  * Every map write goes through a journal, so that a failure midway can be
  * undone in reverse; the model changes only once every write succeeded.
@@ -42,11 +51,6 @@
 #define MAX_RULES_LIMIT (1u << 20)
 
 enum { SIDE_SRC = 0, SIDE_DST = 1 };
-
-/* Until drop_internal.h declares them (see the report): the generation
- * the maps hold, for a model that was adopted. */
-uint32_t drop_table_generation(const struct drop_table *t);
-void drop_table_set_generation(struct drop_table *t, uint32_t generation);
 
 /* ---- validation ------------------------------------------------------ */
 
@@ -856,7 +860,7 @@ struct drop_table {
 	struct rule **rules;    /* [max_rules + 1], by id */
 	struct id_alloc ids;
 	struct trie tries[2];   /* IPv4, IPv6 */
-	struct keymap natives;  /* a tuple rule's own key -> the rule */
+	struct keymap matches;  /* match_key() of a tuple rule -> the rule */
 	struct keymap entries;  /* every tuple entry -> its owner */
 	struct shape_slot shapes[DROP_MAX_SHAPES];
 	struct rule *sigs[DROP_MAX_SIG_RULES]; /* signature rules, by id */
@@ -906,6 +910,33 @@ static struct drop_verdict verdict_of(const struct rule *r)
 				      .action = r->rec.action };
 }
 
+/*
+ * A tuple rule's slot, kept in its stored record: rules never move, so
+ * adoption cannot recompute where they sit, it reads it back.
+ * STAND-IN until struct drop_rule_record has a field of its own for it
+ * (asked of the lead): the stored `version` carries slot + 1 in bits
+ * 16..23. The model's records (drop_table_get) keep the plain version.
+ */
+#define RECORD_SLOT_SHIFT 16
+
+static struct drop_rule_record stored_record(const struct rule *r)
+{
+	struct drop_rule_record rec = r->rec;
+
+	if (!(rec.match & DROP_M_SIG))
+		rec.version |= (r->shape + 1) << RECORD_SLOT_SHIFT;
+	return rec;
+}
+
+/* Take the slot out of a stored record: slot + 1, 0 when it names none. */
+static uint32_t record_take_slot(struct drop_rule_record *rec)
+{
+	uint32_t placed = rec->version >> RECORD_SLOT_SHIFT;
+
+	rec->version &= (1u << RECORD_SLOT_SHIFT) - 1;
+	return placed;
+}
+
 static int pfx_lpm_update(const struct drop_map_ops *ops, const struct pfx *p)
 {
 	return ops->lpm_update(ops->ctx, p->family, p->addr, p->len,
@@ -916,6 +947,7 @@ static int pfx_lpm_update(const struct drop_map_ops *ops, const struct pfx *p)
 static void undo_one(struct drop_table *t, const struct drop_map_ops *ops,
 		     const struct undo *u)
 {
+	struct drop_rule_record rec;
 	struct drop_verdict v;
 	int err = 0;
 
@@ -953,7 +985,8 @@ static void undo_one(struct drop_table *t, const struct drop_map_ops *ops,
 		err = ops->record_delete(ops->ctx, u->a);
 		break;
 	case UNDO_RECORD_DELETED:
-		err = ops->record_store(ops->ctx, &u->rule->rec);
+		rec = stored_record(u->rule);
+		err = ops->record_store(ops->ctx, &rec);
 		break;
 	}
 	if (err)
@@ -1086,18 +1119,38 @@ static struct drop_key rule_key(const struct rule *r, const struct pfx *src,
 	return k;
 }
 
-/* a claims a key both cover rather than b: its prefixes are more specific
- * (two rules covering one key have nested prefixes on each side). */
-static bool rule_beats(const struct rule *a, const struct rule *b)
+/* What identifies a tuple rule's match: its own key, with its bits in
+ * place of its slot (duplicates have the same one, wherever they sit). */
+static struct drop_key match_key(const struct rule *r)
 {
-	unsigned int sa = a->pfx[SIDE_SRC] ? a->rec.src_len : 0;
-	unsigned int da = a->pfx[SIDE_DST] ? a->rec.dst_len : 0;
-	unsigned int sb = b->pfx[SIDE_SRC] ? b->rec.src_len : 0;
-	unsigned int db = b->pfx[SIDE_DST] ? b->rec.dst_len : 0;
+	struct drop_key k = rule_key(r, r->pfx[SIDE_SRC], r->pfx[SIDE_DST]);
 
-	if (sa + da != sb + db)
-		return sa + da > sb + db;
-	return sa > sb;
+	k.shape = r->bits;
+	return k;
+}
+
+static bool pfx_nest(const struct pfx *a, const struct pfx *b)
+{
+	return pfx_contains(a, b) || pfx_contains(b, a);
+}
+
+/* r and y would want one tuple key in one slot: they differ at most in
+ * their prefixes (same bits, family, other fields), which nest on each
+ * side they name. */
+static bool rules_overlap(const struct rule *r, const struct rule *y)
+{
+	struct drop_key a = match_key(r), b = match_key(y);
+	int side;
+
+	if (r == y)
+		return false;
+	a.src_class = a.dst_class = b.src_class = b.dst_class = 0;
+	if (memcmp(&a, &b, sizeof(a)))
+		return false;
+	for (side = 0; side < 2; side++)
+		if (r->pfx[side] && !pfx_nest(r->pfx[side], y->pfx[side]))
+			return false;
+	return true;
 }
 
 static int scratch_push(struct drop_table *t, int which, struct pfx *p)
@@ -1225,31 +1278,6 @@ static int keys_through(struct drop_table *t, struct pfx *q, key_fn fn,
 	return 0;
 }
 
-/* The rule that should own key k (classes of src, dst) but `exclude`. */
-static struct rule *best_owner(struct drop_table *t, const struct drop_key *k,
-			       struct pfx *src, struct pfx *dst,
-			       const struct rule *exclude)
-{
-	struct rule *best = NULL, *r;
-	struct drop_key nk = *k;
-	struct pfx *s, *d;
-
-	for (s = src;; s = stored_parent(s)) {
-		for (d = dst;; d = stored_parent(d)) {
-			nk.src_class = s ? s->class_id : 0;
-			nk.dst_class = d ? d->class_id : 0;
-			r = keymap_get(&t->natives, &nk);
-			if (r && r != exclude && (!best || rule_beats(r, best)))
-				best = r;
-			if (!d || !stored_parent(d))
-				break;
-		}
-		if (!s || !stored_parent(s))
-			break;
-	}
-	return best;
-}
-
 /* ---- new and free ------------------------------------------------------- */
 
 struct drop_table *drop_table_new(uint32_t max_rules)
@@ -1302,9 +1330,9 @@ static void table_clear(struct drop_table *t)
 		t->tries[i].classes.bits = NULL;
 	}
 	t->ids.bits = NULL;
-	free(t->natives.slots);
+	free(t->matches.slots);
 	free(t->entries.slots);
-	memset(&t->natives, 0, sizeof(t->natives));
+	memset(&t->matches, 0, sizeof(t->matches));
 	memset(&t->entries, 0, sizeof(t->entries));
 	memset(t->shapes, 0, sizeof(t->shapes));
 	memset(t->sigs, 0, sizeof(t->sigs));
@@ -1342,7 +1370,7 @@ static void pfx_del_user(struct pfx *p, struct rule *r, int side)
 static int reserve_link(struct drop_table *t, struct rule *r)
 {
 	bool same = r->pfx[SIDE_SRC] == r->pfx[SIDE_DST];
-	int err = keymap_reserve(&t->natives, 1);
+	int err = keymap_reserve(&t->matches, 1);
 
 	if (!err && r->pfx[SIDE_SRC])
 		err = pfx_reserve_users(r->pfx[SIDE_SRC], same ? 2 : 1);
@@ -1355,7 +1383,7 @@ static int reserve_link(struct drop_table *t, struct rule *r)
  * into the indexes; no map write. */
 static void link_tuple_rule(struct drop_table *t, struct rule *r)
 {
-	struct drop_key k = rule_key(r, r->pfx[SIDE_SRC], r->pfx[SIDE_DST]);
+	struct drop_key k = match_key(r);
 	int side;
 
 	for (side = 0; side < 2; side++) {
@@ -1366,16 +1394,16 @@ static void link_tuple_rule(struct drop_table *t, struct rule *r)
 			p->users[p->nusers++] = (struct pfx_user){ r, side };
 		}
 	}
-	keymap_set(&t->natives, &k, r);
+	keymap_set(&t->matches, &k, r);
 	t->shapes[r->shape].rules++;
 }
 
 static void unlink_tuple_rule(struct drop_table *t, struct rule *r)
 {
-	struct drop_key k = rule_key(r, r->pfx[SIDE_SRC], r->pfx[SIDE_DST]);
+	struct drop_key k = match_key(r);
 	int side;
 
-	keymap_set(&t->natives, &k, NULL);
+	keymap_set(&t->matches, &k, NULL);
 	for (side = 1; side >= 0; side--)
 		if (r->pfx[side])
 			pfx_del_user(r->pfx[side], r, side);
@@ -1516,20 +1544,70 @@ static int find_shape(const struct drop_table *t, uint32_t bits)
 	return -1;
 }
 
-/* The slot of r's shape, or a free one (-ENOSPC: none). */
-static int shape_slot_for(const struct drop_table *t, uint32_t bits)
+/* The users of p naming it on `side` that overlap r: their slots into
+ * *busy. */
+static void overlap_users(const struct pfx *p, int side, const struct rule *r,
+			  uint32_t *busy)
 {
-	int i = find_shape(t, bits);
+	uint32_t i;
 
+	for (i = 0; i < p->nusers; i++)
+		if (p->users[i].side == side && rules_overlap(r, p->users[i].rule))
+			*busy |= 1u << p->users[i].rule->shape;
+}
+
+static void overlap_below(const struct pfx *p, int side, const struct rule *r,
+			  uint32_t *busy)
+{
+	if (!p)
+		return;
+	overlap_users(p, side, r, busy);
+	overlap_below(p->child[0], side, r, busy);
+	overlap_below(p->child[1], side, r, busy);
+}
+
+/* The slots (a bit mask) holding a rule that overlaps r. Such a rule
+ * names a prefix nesting with r's on each side: it is a user of a stored
+ * prefix above r's prefix, or of r's, or of one inside it. A rule without
+ * prefixes overlaps only a duplicate. */
+static uint32_t overlap_slots(const struct rule *r)
+{
+	int side = r->pfx[SIDE_SRC] ? SIDE_SRC : SIDE_DST;
+	const struct pfx *p = r->pfx[side], *a;
+	uint32_t busy = 0;
+
+	if (!p)
+		return 0;
+	for (a = stored_parent(p); a; a = stored_parent(a))
+		overlap_users(a, side, r, &busy);
+	overlap_below(p, side, r, &busy);
+	return busy;
+}
+
+/* Where r goes: the lowest slot of its bits where no rule overlaps it,
+ * else a free slot (-ENOSPC: none). */
+static int place_rule(const struct drop_table *t, const struct rule *r)
+{
+	uint32_t busy = overlap_slots(r), same = 0;
+	int i;
+
+	for (i = 0; i < DROP_MAX_SHAPES; i++) {
+		if (t->shapes[i].bits != r->bits)
+			continue;
+		same++;
+		if (!(busy & (1u << i)))
+			return i;
+	}
+	i = find_shape(t, 0);
 	if (i >= 0)
 		return i;
-	i = find_shape(t, 0);
-	if (i < 0) {
+	if (same)
+		pr_warn("drop table: too many overlapping rules of the same shape: the rule overlaps one in each of the %u slots of its fields (0x%x), and all %u slots are in use",
+			same, r->bits, DROP_MAX_SHAPES);
+	else
 		pr_warn("drop table: the rule needs a %uth combination of matched fields; at most %u can be in use at once",
 			DROP_MAX_SHAPES + 1, DROP_MAX_SHAPES);
-		return -ENOSPC;
-	}
-	return i;
+	return -ENOSPC;
 }
 
 static uint32_t highest_shape(const struct drop_table *t)
@@ -1541,7 +1619,8 @@ static uint32_t highest_shape(const struct drop_table *t)
 	return n;
 }
 
-/* key_fn: give k to r when nobody more specific holds it. */
+/* key_fn: write r's entry k (ctx: r's own key, written last). No other
+ * rule holds k: overlapping rules sit in other slots. */
 static int claim_key(struct drop_table *t, struct rule *r,
 		     const struct drop_key *k, struct pfx *src,
 		     struct pfx *dst, void *ctx)
@@ -1552,21 +1631,28 @@ static int claim_key(struct drop_table *t, struct rule *r,
 	(void)src;
 	(void)dst;
 	if (own && !memcmp(own, k, sizeof(*k)))
-		return 0; /* the rule's own entry: written last */
-	if (cur && (cur == r || !rule_beats(r, cur)))
 		return 0;
+	if (cur == r)
+		return 0; /* both prefixes new: (src, dst) comes twice */
+	if (cur) {
+		pr_warn("drop table: rules %u and %u want one tuple entry in slot %u (the model is inconsistent)",
+			cur->rec.id, r->rec.id, k->shape);
+		return -EINVAL;
+	}
 	return set_entry(t, t->ops, k, r);
 }
 
-/* key_fn: hand k, which r holds, to the next rule in line (or delete). */
+/* key_fn: delete r's entry k. */
 static int release_key(struct drop_table *t, struct rule *r,
 		       const struct drop_key *k, struct pfx *src,
 		       struct pfx *dst, void *ctx)
 {
+	(void)src;
+	(void)dst;
 	(void)ctx;
 	if (keymap_get(&t->entries, k) != r)
 		return 0;
-	return set_entry(t, t->ops, k, best_owner(t, k, src, dst, r));
+	return set_entry(t, t->ops, k, NULL);
 }
 
 /* key_fn: delete k (its class is gone from the LPM trie). */
@@ -1625,12 +1711,13 @@ static void drop_fresh(struct drop_table *t, struct pfx *fresh[2])
 static int record_writes(struct drop_table *t, const struct drop_map_ops *ops,
 			 const struct rule *r)
 {
+	struct drop_rule_record rec = stored_record(r);
 	int err = journal_reserve(t, 1);
 
 	if (!err)
 		err = ops->counters_reset(ops->ctx, r->rec.id);
 	if (!err)
-		err = ops->record_store(ops->ctx, &r->rec);
+		err = ops->record_store(ops->ctx, &rec);
 	if (!err)
 		journal_push(t, (struct undo){ .kind = UNDO_RECORD_STORED,
 					       .a = r->rec.id });
@@ -1669,31 +1756,34 @@ static int add_tuple(struct drop_table *t, const struct drop_map_ops *ops,
 		     struct rule *r)
 {
 	struct pfx *fresh[2] = { NULL, NULL };
-	bool new_shape;
+	bool new_shape = false;
 	int err = 0, slot, side;
 
 	r->bits = shape_bits(&r->rec);
-	slot = shape_slot_for(t, r->bits);
-	if (slot < 0)
-		return slot;
-	r->shape = (uint32_t)slot;
-	new_shape = !t->shapes[slot].bits;
 	for (side = 0; !err && side < 2; side++)
 		if (r->rec.match & (side == SIDE_SRC ? DROP_M_SRC : DROP_M_DST))
 			err = stored_prefix(t, r, side, &r->pfx[side],
 					    &fresh[side]);
-	if (!err && !new_shape && !fresh[SIDE_SRC] && !fresh[SIDE_DST]) {
-		struct drop_key k = rule_key(r, r->pfx[SIDE_SRC],
-					     r->pfx[SIDE_DST]);
-		struct rule *dup = keymap_get(&t->natives, &k);
+	if (!err && !fresh[SIDE_SRC] && !fresh[SIDE_DST]) {
+		struct drop_key k = match_key(r);
+		struct rule *dup = keymap_get(&t->matches, &k);
 
 		if (dup) {
 			pr_warn("drop table: rule %u has the same match", dup->rec.id);
 			err = -EEXIST;
 		}
 	}
-	if (!err)
+	if (!err) {
+		slot = place_rule(t, r);
+		if (slot < 0)
+			err = slot;
+		else
+			r->shape = (uint32_t)slot;
+	}
+	if (!err) {
+		new_shape = !t->shapes[r->shape].bits;
 		err = reserve_link(t, r);
+	}
 	if (!err)
 		err = add_tuple_writes(t, ops, r, new_shape, fresh);
 	if (!err)
@@ -1819,9 +1909,8 @@ static int del_tuple_writes(struct drop_table *t, const struct drop_map_ops *ops
 	struct drop_key own = rule_key(r, r->pfx[SIDE_SRC], r->pfx[SIDE_DST]);
 	int err, side;
 
-	/* the rule's entries go to the next rule in line, own one first */
-	err = set_entry(t, ops, &own,
-			best_owner(t, &own, r->pfx[SIDE_SRC], r->pfx[SIDE_DST], r));
+	/* the rule's entries, own one first */
+	err = set_entry(t, ops, &own, NULL);
 	if (!err)
 		err = rule_keys(t, r, NULL, release_key, NULL);
 	/* then the classes nobody names any more: unreachable first */
@@ -1972,7 +2061,7 @@ static int adopt_prefix(struct drop_table *t, const struct drop_lpm_entry *e)
 
 static int adopt_shapes(struct drop_table *t, const uint32_t *shapes)
 {
-	uint32_t i, j;
+	uint32_t i;
 
 	for (i = 0; i < DROP_MAX_SHAPES; i++) {
 		if (shapes[i] & ~(DROP_M_ALL & ~DROP_M_SIG)) {
@@ -1980,33 +2069,52 @@ static int adopt_shapes(struct drop_table *t, const uint32_t *shapes)
 				shapes[i]);
 			return -EINVAL;
 		}
-		for (j = 0; j < i; j++) {
-			if (shapes[i] && shapes[i] == shapes[j]) {
-				pr_warn("drop table: shapes %u and %u are the same",
-					j, i);
-				return -EINVAL;
-			}
-		}
 		t->shapes[i].bits = shapes[i];
 	}
 	t->cfg[DROP_CFG_NSHAPES] = highest_shape(t);
 	return 0;
 }
 
-static int adopt_tuple_rule(struct drop_table *t, struct rule *r)
+/* The slot of an adopted tuple rule: the one its record names (placed:
+ * slot + 1), or, for a record naming none, the only slot of its bits. */
+static int adopt_slot(const struct drop_table *t, const struct rule *r,
+		      uint32_t placed)
+{
+	int i, found = -1;
+
+	if (placed) {
+		if (placed > DROP_MAX_SHAPES ||
+		    t->shapes[placed - 1].bits != r->bits) {
+			pr_warn("drop table: rule %u: its record names shape slot %u, which does not hold its fields (0x%x)",
+				r->rec.id, placed - 1, r->bits);
+			return -EINVAL;
+		}
+		return (int)placed - 1;
+	}
+	for (i = 0; i < DROP_MAX_SHAPES; i++) {
+		if (t->shapes[i].bits != r->bits)
+			continue;
+		if (found >= 0) {
+			pr_warn("drop table: rule %u: its record names no shape slot and slots %d and %d hold its fields (0x%x)",
+				r->rec.id, found, i, r->bits);
+			return -EINVAL;
+		}
+		found = i;
+	}
+	if (found < 0)
+		pr_warn("drop table: rule %u: no shape slot holds its fields (0x%x)",
+			r->rec.id, r->bits);
+	return found < 0 ? -EINVAL : found;
+}
+
+static int adopt_tuple_rule(struct drop_table *t, struct rule *r,
+			    uint32_t placed)
 {
 	char text[INET6_ADDRSTRLEN + 8];
 	struct drop_key k;
 	int slot, side;
 
 	r->bits = shape_bits(&r->rec);
-	slot = find_shape(t, r->bits);
-	if (slot < 0) {
-		pr_warn("drop table: rule %u: no shape slot holds its fields (0x%x)",
-			r->rec.id, r->bits);
-		return -EINVAL;
-	}
-	r->shape = (uint32_t)slot;
 	for (side = 0; side < 2; side++) {
 		const struct drop_rule_record *rec = &r->rec;
 		uint8_t af = side == SIDE_SRC ? rec->src_family : rec->dst_family;
@@ -2023,10 +2131,14 @@ static int adopt_tuple_rule(struct drop_table *t, struct rule *r)
 			return -EINVAL;
 		}
 	}
-	k = rule_key(r, r->pfx[SIDE_SRC], r->pfx[SIDE_DST]);
-	if (keymap_get(&t->natives, &k)) {
+	slot = adopt_slot(t, r, placed);
+	if (slot < 0)
+		return slot;
+	r->shape = (uint32_t)slot;
+	k = match_key(r);
+	if (keymap_get(&t->matches, &k)) {
 		pr_warn("drop table: rules %u and %u have the same match",
-			keymap_get(&t->natives, &k)->rec.id, r->rec.id);
+			keymap_get(&t->matches, &k)->rec.id, r->rec.id);
 		return -EINVAL;
 	}
 	if (reserve_link(t, r))
@@ -2055,35 +2167,42 @@ static int adopt_sig_rule(struct drop_table *t, struct rule *r)
 	return 0;
 }
 
-static int adopt_rule(struct drop_table *t, const struct drop_rule_record *rec)
+static int adopt_rule(struct drop_table *t, const struct drop_rule_record *stored)
 {
+	struct drop_rule_record rec = *stored;
+	uint32_t placed = record_take_slot(&rec);
 	struct rule *r;
 	int err;
 
-	if (validate_record(rec)) {
-		pr_warn("drop table: stored rule %u is not valid", rec->id);
+	if (validate_record(&rec)) {
+		pr_warn("drop table: stored rule %u is not valid", rec.id);
 		return -EINVAL;
 	}
-	if (!rec->id || rec->id > t->max_rules || t->rules[rec->id]) {
+	if (!rec.id || rec.id > t->max_rules || t->rules[rec.id]) {
 		pr_warn("drop table: stored rule id %u is out of range or used twice",
-			rec->id);
+			rec.id);
+		return -EINVAL;
+	}
+	if (placed && (rec.match & DROP_M_SIG)) {
+		pr_warn("drop table: stored signature rule %u names a shape slot",
+			rec.id);
 		return -EINVAL;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	r->rec = *rec;
-	err = ids_take(&t->ids, rec->id);
+	r->rec = rec;
+	err = ids_take(&t->ids, rec.id);
 	if (!err)
-		err = (rec->match & DROP_M_SIG) ? adopt_sig_rule(t, r) :
-						  adopt_tuple_rule(t, r);
+		err = (rec.match & DROP_M_SIG) ? adopt_sig_rule(t, r) :
+						 adopt_tuple_rule(t, r, placed);
 	if (err) {
-		if (ids_test(&t->ids, rec->id))
-			ids_put(&t->ids, rec->id);
+		if (ids_test(&t->ids, rec.id))
+			ids_put(&t->ids, rec.id);
 		free(r);
 		return err;
 	}
-	t->rules[rec->id] = r;
+	t->rules[rec.id] = r;
 	return 0;
 }
 
@@ -2117,8 +2236,11 @@ static int adopt_key(struct drop_table *t, struct rule *r,
 	(void)src;
 	(void)dst;
 	(void)ctx;
-	if (cur && !rule_beats(r, cur))
-		return 0;
+	if (cur) {
+		pr_warn("drop table: rules %u and %u overlap and sit in one shape slot (%u)",
+			cur->rec.id, r->rec.id, k->shape);
+		return -EINVAL;
+	}
 	if (keymap_reserve(&t->entries, 1))
 		return -ENOMEM;
 	keymap_set(&t->entries, k, r);

@@ -123,6 +123,18 @@ enum drop_cfg {
 	DROP_CFG_NR = 8,
 };
 
+/* Values of the DROP_CFG_FRAG / DROP_CFG_MALFORMED knobs and of
+ * drop_event.reason: those of enum ebpfnet_drop_frag_policy,
+ * ebpfnet_drop_malformed_policy and ebpfnet_drop_reason. */
+#define DROP_FRAG_INSPECT 0
+#define DROP_FRAG_DROP 1
+#define DROP_FRAG_PASS 2
+#define DROP_MALFORMED_PASS 0
+#define DROP_MALFORMED_DROP 1
+#define DROP_REASON_RULE 0
+#define DROP_REASON_FRAGMENT 1
+#define DROP_REASON_MALFORMED 2
+
 /* drop_stats: per-CPU array of struct drop_counter, one per DROP_STAT_*;
  * drop_rule_counters: per-CPU array of struct drop_counter by rule id. */
 struct drop_counter {

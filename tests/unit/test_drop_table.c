@@ -24,10 +24,6 @@
 #include "drop_internal.h"
 #include "internal.h"
 
-/* drop_table.c, not yet in drop_internal.h */
-uint32_t drop_table_generation(const struct drop_table *t);
-void drop_table_set_generation(struct drop_table *t, uint32_t generation);
-
 #define L4_BITS (DROP_M_ICMP_TYPE | DROP_M_ICMP_CODE | DROP_M_SPORT | DROP_M_DPORT)
 
 /* ---- log capture ---------------------------------------------------- */
@@ -638,71 +634,18 @@ static bool rule_matches(const struct drop_rule_record *r, const struct tpkt *p)
 	return true;
 }
 
-/* A rule without a signature, its prefixes taken out: two such rules
- * that match one packet compete for one tuple entry. */
-static bool same_but_prefixes(const struct drop_rule_record *a,
-			      const struct drop_rule_record *b)
-{
-	struct drop_rule_record x = *a, y = *b;
-
-	if ((a->match | b->match) & DROP_M_SIG)
-		return false;
-	if ((a->match & (DROP_M_SRC | DROP_M_DST)) !=
-	    (b->match & (DROP_M_SRC | DROP_M_DST)))
-		return false;
-	x.family = y.family = 0;
-	x.match |= DROP_M_FAMILY;
-	y.match |= DROP_M_FAMILY;
-	if (rec_af(a) != rec_af(b))
-		return false;
-	x.id = y.id = 0;
-	x.action = y.action = 0;
-	x.src_len = y.src_len = x.dst_len = y.dst_len = 0;
-	memset(x.src, 0, 16);
-	memset(y.src, 0, 16);
-	memset(x.dst, 0, 16);
-	memset(y.dst, 0, 16);
-	return !memcmp(&x, &y, sizeof(x));
-}
-
-static unsigned int spec(const struct drop_rule_record *r, bool src_only)
-{
-	unsigned int s = (r->match & DROP_M_SRC) ? r->src_len : 0;
-
-	return src_only ? s : s + ((r->match & DROP_M_DST) ? r->dst_len : 0);
-}
-
-/* The documented rule: among matching rules that differ only in their
- * prefixes, the most specific one applies (more prefix bits; then more
- * source bits). */
-static bool shadowed(const struct drop_rule_record *r,
-		     const struct drop_rule_record *o)
-{
-	if (!same_but_prefixes(r, o))
-		return false;
-	if (spec(o, false) != spec(r, false))
-		return spec(o, false) > spec(r, false);
-	return spec(o, true) > spec(r, true);
-}
-
-/* The rule list, checked one by one. */
+/* The public contract, rule by rule: a rule matches when every field it
+ * sets matches; every matching rule is counted; a pass match beats any
+ * drop match; count rules only count. */
 static void classify_rules(struct drop_rule_record *const *rules,
 			   const struct tpkt *p, struct matches *m)
 {
-	const struct drop_rule_record *hit[SIM_MAX_RULES + 1];
-	uint32_t id, n = 0, i, j;
+	uint32_t id;
 
 	memset(m, 0, sizeof(*m));
 	for (id = 1; id <= SIM_MAX_RULES; id++)
 		if (rules[id] && rule_matches(rules[id], p))
-			hit[n++] = rules[id];
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n; j++)
-			if (i != j && shadowed(hit[i], hit[j]))
-				break;
-		if (j == n)
-			match_add(m, hit[i]->id, hit[i]->action);
-	}
+			match_add(m, id, rules[id]->action);
 }
 
 /* ---- random prefixes, rules and packets ------------------------------- */
