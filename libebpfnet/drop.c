@@ -719,6 +719,27 @@ static int load(struct ebpfnet_drop *drop, uint32_t opts_max_rules,
 }
 
 /* A failed open leaves nothing it created behind. */
+/* open_existing: lock the pinned filter, or -ENOENT when there is none
+ * (nothing is created). */
+static int open_existing_lock(struct ebpfnet_drop *drop)
+{
+	int err, fd;
+
+	snprintf(drop->dir, sizeof(drop->dir), "%s/%s", drop->pin_root, DROP_OBJECT);
+	err = lock(drop, false);
+	if (!err) {
+		fd = pinned_map(drop, PIN_PROBE_MAP);
+		if (fd >= 0)
+			close(fd);
+		err = fd < 0 ? fd : 0;
+	}
+	if (err == -ENOENT)
+		pr_warn("drop: there is no filter under %s", drop->dir);
+	if (err)
+		unlock(drop);
+	return err;
+}
+
 static void undo_open(struct ebpfnet_drop *drop, bool created)
 {
 	if (created && drop->dir[0])
@@ -731,10 +752,10 @@ struct ebpfnet_drop *ebpfnet_drop_open(const struct ebpfnet_drop_opts *opts)
 {
 	const char *pin_root;
 	struct ebpfnet_drop *drop;
-	bool created = false;
+	bool created = false, existing;
 	int err;
 
-	if (!EBPFNET_OPTS_VALID(opts, ebpfnet_drop_opts, max_rules))
+	if (!EBPFNET_OPTS_VALID(opts, ebpfnet_drop_opts, open_existing))
 		return ebpfnet__err_ptr(-EINVAL);
 	pin_root = EBPFNET_OPTS_GET(opts, pin_root, NULL);
 	if (!pin_root)
@@ -752,7 +773,8 @@ struct ebpfnet_drop *ebpfnet_drop_open(const struct ebpfnet_drop_opts *opts)
 	drop->on_event = EBPFNET_OPTS_GET(opts, on_event, NULL);
 	drop->ctx = EBPFNET_OPTS_GET(opts, ctx, NULL);
 
-	err = lock(drop, true);
+	existing = EBPFNET_OPTS_GET(opts, open_existing, false);
+	err = existing ? open_existing_lock(drop) : lock(drop, true);
 	if (err)
 		goto fail;
 	err = ebpfnet__xdp_chain_open(pin_root, &drop->chain);
@@ -781,10 +803,29 @@ fail:
 	return ebpfnet__err_ptr(err);
 }
 
+static void remove_all(struct ebpfnet_drop *drop, const char *why);
+static int drop_iface_count(const struct ebpfnet_drop *drop);
+
+/* A filter with no rule and no interface holds nothing worth keeping (a
+ * read-only open of a clean node created it): remove its pins. */
+static void remove_if_empty(struct ebpfnet_drop *drop)
+{
+	__u32 key;
+
+	if (!drop->skel || !drop->chain || lock(drop, false))
+		return;
+	if (!check_current(drop) &&
+	    bpf_map_get_next_key(map_fd(drop->skel->maps.drop_rules), NULL, &key) &&
+	    errno == ENOENT && drop_iface_count(drop) == 0)
+		remove_all(drop, "it has no rule and no interface");
+	unlock(drop);
+}
+
 void ebpfnet_drop_destroy(struct ebpfnet_drop *drop)
 {
 	if (!drop)
 		return;
+	remove_if_empty(drop);
 	ring_buffer__free(drop->rb);
 	drop_bpf__destroy(drop->skel); /* our fds only: the pins stay */
 	drop_table_free(drop->table);
@@ -885,9 +926,9 @@ int ebpfnet_drop_attach(struct ebpfnet_drop *drop, const char *ifname,
 	return 0;
 }
 
-/* The last interface is gone: remove the filter's pins, and the chain's
- * when nothing else uses it. Called with the lock held. */
-static void remove_all(struct ebpfnet_drop *drop)
+/* Remove the filter's pins, and the chain's when nothing else uses it.
+ * Called with the lock held. */
+static void remove_all(struct ebpfnet_drop *drop, const char *why)
 {
 	int err = ebpfnet__xdp_chain_clear_stage(drop->chain, XDP_STAGE_DROP);
 
@@ -896,8 +937,7 @@ static void remove_all(struct ebpfnet_drop *drop)
 	ebpfnet__pin_dir_cleanup(drop->pin_root, drop->dir);
 	if (ebpfnet__xdp_chain_unused(drop->chain))
 		ebpfnet__xdp_chain_remove(drop->chain);
-	pr_info("drop: detached from the last interface: removed the filter under %s",
-		drop->dir);
+	pr_info("drop: removed the filter under %s: %s", drop->dir, why);
 }
 
 int ebpfnet_drop_detach(struct ebpfnet_drop *drop, const char *ifname)
@@ -927,7 +967,7 @@ int ebpfnet_drop_detach(struct ebpfnet_drop *drop, const char *ifname)
 		pr_info("drop: detached from %s", ifname);
 		left = drop_iface_count(drop);
 		if (left == 0)
-			remove_all(drop);
+			remove_all(drop, "detached from its last interface");
 		else if (left < 0)
 			pr_warn("drop: cannot tell whether other interfaces still use the filter: %s",
 				ebpfnet_strerror(left));

@@ -119,12 +119,14 @@ struct ebpfnet_drop_opts {
 	ebpfnet_drop_event_fn on_event;
 	void *ctx;
 	uint32_t max_rules;           /* when the table is created: 0 = 16384 */
+	bool open_existing;           /* only adopt: ENOENT when there is no filter */
 };
 
 struct ebpfnet_drop;
 
 /* Open the node's filter under pin_root: adopt the pinned one (rules,
- * counters, attachments) or create it. NULL with errno set on failure. */
+ * counters, attachments) or create it (not with open_existing: ENOENT).
+ * NULL with errno set on failure. */
 EBPFNET_API struct ebpfnet_drop *
 ebpfnet_drop_open(const struct ebpfnet_drop_opts *opts);
 
@@ -234,7 +236,8 @@ EBPFNET_API int ebpfnet_drop_event_format(const struct ebpfnet_drop_event *event
 					  enum ebpfnet_format format, char *buf,
 					  size_t len);
 
-/* Close the handle. The pinned filter keeps running. NULL-safe. */
+/* Close the handle. The pinned filter keeps running; a filter with no
+ * rule and no interface (nothing to keep) is removed. NULL-safe. */
 EBPFNET_API void ebpfnet_drop_destroy(struct ebpfnet_drop *drop);
 
 #ifdef __cplusplus

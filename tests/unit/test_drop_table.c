@@ -7,8 +7,11 @@
  * of the list directly. Random rule sets (fixed seeds) must make them
  * agree, after every add and delete and, for the packets' view, after
  * every single map write in between (each packet sees the old rule set or
- * the new one). Also: adoption, -EEXIST/-ENOSPC, undo after a failure
- * injected at every write, every validation error, and the model's speed.
+ * the new one). Half the rules added overlap an existing one (same
+ * fields, nested prefixes): every matching rule must still be found, each
+ * in its own slot. Also: adoption (after deletions in every order),
+ * -EEXIST/-ENOSPC, undo after a failure injected at every write, every
+ * validation error, and the model's speed.
  */
 #include <check.h>
 
@@ -886,6 +889,7 @@ struct world {
 	struct tpkt pkts[NPKT];
 	struct matches before[NPKT], after[NPKT];
 	unsigned int write_checks;
+	unsigned int adds, overlapping; /* rules added; overlapping another */
 };
 
 static void world_init(struct world *w, uint32_t max_rules)
@@ -984,13 +988,95 @@ static bool same_match(const struct drop_rule_record *a,
 	return !memcmp(&x, &y, sizeof(x));
 }
 
-/* What adding rec must return, from the expected list alone. */
-static int expected_add(struct world *w, const struct drop_rule_record *rec)
+static bool prefixes_nest(const uint8_t *a, unsigned int alen,
+			  const uint8_t *b, unsigned int blen)
 {
-	uint32_t shapes[DROP_MAX_SHAPES + 1], nshapes = 0, nsigs = 0, n = 0;
-	uint32_t id, i, bits = effective_shape(rec);
-	bool dup = false, have_shape = false;
+	return prefix_match(a, b, alen < blen ? alen : blen);
+}
 
+/* Two tuple rules that differ only in their prefixes, which nest on each
+ * side: a packet can match both through one tuple key. */
+static bool overlap(const struct drop_rule_record *a,
+		    const struct drop_rule_record *b)
+{
+	struct drop_rule_record x = *a, y = *b;
+
+	if (((a->match | b->match) & DROP_M_SIG) ||
+	    effective_shape(a) != effective_shape(b) || rec_af(a) != rec_af(b))
+		return false;
+	if ((a->match & DROP_M_SRC) &&
+	    !prefixes_nest(a->src, a->src_len, b->src, b->src_len))
+		return false;
+	if ((a->match & DROP_M_DST) &&
+	    !prefixes_nest(a->dst, a->dst_len, b->dst, b->dst_len))
+		return false;
+	x.id = y.id = x.action = y.action = 0;
+	x.family = y.family = 0;
+	x.match = y.match = 0;
+	x.src_len = y.src_len = x.dst_len = y.dst_len = 0;
+	memset(x.src, 0, 16);
+	memset(y.src, 0, 16);
+	memset(x.dst, 0, 16);
+	memset(y.dst, 0, 16);
+	return !memcmp(&x, &y, sizeof(x));
+}
+
+/* Where each tuple rule sits (-1: nowhere), read from its entries in the
+ * simulated maps. */
+static void sim_rule_slots(const struct sim *s, int slot[SIM_MAX_RULES + 1])
+{
+	uint32_t i;
+
+	for (i = 0; i <= SIM_MAX_RULES; i++)
+		slot[i] = -1;
+	for (i = 0; i < SIM_TUPLE_SLOTS; i++)
+		if (s->tuples[i].used && s->tuples[i].verdict.rule_id <= SIM_MAX_RULES)
+			slot[s->tuples[i].verdict.rule_id] = (int)s->tuples[i].key.shape;
+}
+
+/* Every tuple rule has its entries in one slot of its bits, and no two
+ * overlapping rules share a slot. */
+static void check_placement(struct world *w)
+{
+	int slot[SIM_MAX_RULES + 1];
+	uint32_t i, j;
+
+	sim_rule_slots(w->sim, slot);
+	for (i = 1; i <= SIM_MAX_RULES; i++) {
+		const struct drop_rule_record *r = w->rules[i];
+
+		if (!r || (r->match & DROP_M_SIG))
+			continue;
+		ck_assert_int_ge(slot[i], 0);
+		ck_assert_uint_eq(w->sim->shapes[slot[i]], effective_shape(r));
+		for (j = 1; j < i; j++)
+			ck_assert_msg(!w->rules[j] || !overlap(r, w->rules[j]) ||
+				      slot[i] != slot[j],
+				      "rules %u and %u overlap in slot %d", j, i, slot[i]);
+	}
+}
+
+static bool overlaps_any(const struct world *w, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 1; i <= SIM_MAX_RULES; i++)
+		if (i != id && w->rules[i] && overlap(w->rules[i], w->rules[id]))
+			return true;
+	return false;
+}
+
+/* What adding rec must return, from the expected list and where the maps
+ * hold its rules; *slot: where a tuple rule must go (the lowest slot of
+ * its bits where no rule overlaps it, else the lowest free one). */
+static int expected_add(struct world *w, const struct drop_rule_record *rec,
+			int *slot)
+{
+	uint32_t id, i, nsigs = 0, n = 0, busy = 0, bits = effective_shape(rec);
+	int where[SIM_MAX_RULES + 1];
+	bool dup = false;
+
+	sim_rule_slots(w->sim, where);
 	for (id = 1; id <= SIM_MAX_RULES; id++) {
 		const struct drop_rule_record *r = w->rules[id];
 
@@ -998,24 +1084,24 @@ static int expected_add(struct world *w, const struct drop_rule_record *rec)
 			continue;
 		n++;
 		dup |= same_match(r, rec);
-		if (r->match & DROP_M_SIG) {
-			nsigs++;
-			continue;
-		}
-		for (i = 0; i < nshapes; i++)
-			if (shapes[i] == effective_shape(r))
-				break;
-		if (i == nshapes)
-			shapes[nshapes++] = effective_shape(r);
-		have_shape |= effective_shape(r) == bits;
+		nsigs += (r->match & DROP_M_SIG) != 0;
+		if (overlap(r, rec))
+			busy |= 1u << where[id];
 	}
+	*slot = -1;
 	if (n >= drop_table_max_rules(w->t))
 		return -ENOSPC;
 	if (rec->match & DROP_M_SIG)
 		return nsigs >= DROP_MAX_SIG_RULES ? -ENOSPC : dup ? -EEXIST : 0;
-	if (!have_shape && nshapes >= DROP_MAX_SHAPES)
-		return -ENOSPC;
-	return dup ? -EEXIST : 0;
+	if (dup)
+		return -EEXIST;
+	for (i = 0; i < DROP_MAX_SHAPES && *slot < 0; i++)
+		if (w->sim->shapes[i] == bits && !(busy & (1u << i)))
+			*slot = (int)i;
+	for (i = 0; i < DROP_MAX_SHAPES && *slot < 0; i++)
+		if (!w->sim->shapes[i])
+			*slot = (int)i;
+	return *slot < 0 ? -ENOSPC : 0;
 }
 
 static uint32_t lowest_free(struct world *w)
@@ -1029,12 +1115,62 @@ static uint32_t lowest_free(struct world *w)
 }
 
 /* One random add or delete, checked around and between its writes. */
+/* p, moved to a prefix nesting with it: around it or inside it. */
+static void nest_prefix(struct ebpfnet_drop_prefix *p)
+{
+	unsigned int bits = p->family == AF_INET ? 32 : 128, more, i;
+
+	if (p->len && (p->len == bits || rnd_below(2))) {
+		p->len = (uint8_t)rnd_below(p->len);
+	} else {
+		more = 1 + rnd_below(bits - p->len < 16 ? bits - p->len : 16);
+		for (i = p->len; i < p->len + more; i++)
+			if (rnd() & 1)
+				p->addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		p->len = (uint8_t)(p->len + more);
+	}
+	mask_to(p->addr, p->len);
+}
+
+/* An existing tuple rule with one prefix nesting with its own (and any
+ * action): a rule that overlaps it. False when no rule names a prefix. */
+static bool nested_rule(const struct world *w, struct ebpfnet_drop_rule *out)
+{
+	const struct drop_rule_record *base[SIM_MAX_RULES];
+	uint32_t id, n = 0;
+	bool src;
+
+	for (id = 1; id <= SIM_MAX_RULES; id++)
+		if (w->rules[id] && !(w->rules[id]->match & DROP_M_SIG) &&
+		    (w->rules[id]->match & (DROP_M_SRC | DROP_M_DST)))
+			base[n++] = w->rules[id];
+	if (!n)
+		return false;
+	drop_record_to_rule(base[rnd_below(n)], out);
+	out->id = 0;
+	out->action = (enum ebpfnet_drop_action)rnd_below(3);
+	src = (out->match & EBPFNET_DROP_MATCH_SRC) &&
+	      (!(out->match & EBPFNET_DROP_MATCH_DST) || rnd_below(2));
+	nest_prefix(src ? &out->src : &out->dst);
+	return true;
+}
+
+/* Half the time a rule overlapping an existing one. */
+static void pick_rule(const struct world *w, struct ebpfnet_drop_rule *r,
+		      bool allow_sig)
+{
+	if (!rnd_below(2) && nested_rule(w, r))
+		return;
+	random_rule(r, allow_sig);
+}
+
+/* One random add or delete, checked around and between its writes. */
 static void random_op(struct world *w, bool allow_sig)
 {
 	struct drop_rule_record rec, *copy;
 	struct ebpfnet_drop_rule rule;
 	uint32_t id = 0, n = 0, del = 0, i;
-	int err, want;
+	int err, want, slot, where[SIM_MAX_RULES + 1];
 
 	for (i = 1; i <= SIM_MAX_RULES; i++)
 		n += w->rules[i] != NULL;
@@ -1055,9 +1191,9 @@ static void random_op(struct world *w, bool allow_sig)
 		ck_assert_ptr_null(drop_table_get(w->t, del));
 		free(copy);
 	} else {
-		random_rule(&rule, allow_sig);
+		pick_rule(w, &rule, allow_sig);
 		ck_assert_int_eq(drop_rule_to_record(&rule, &rec), 0);
-		want = expected_add(w, &rec);
+		want = expected_add(w, &rec, &slot);
 		rec.id = lowest_free(w);
 		new_packets(w, &rec);
 		expect_all(w, w->before);
@@ -1075,9 +1211,16 @@ static void random_op(struct world *w, bool allow_sig)
 			      last_warn);
 		if (!err)
 			ck_assert_uint_eq(id, rec.id);
+		if (!err && slot >= 0) {
+			sim_rule_slots(w->sim, where);
+			ck_assert_int_eq(where[id], slot);
+		}
+		w->adds += !err;
+		w->overlapping += !err && slot >= 0 && overlaps_any(w, id);
 	}
 	ck_assert_msg(!w->ctx.order_errors, "order: %s",
 		      w->ctx.first_order_error);
+	check_placement(w);
 	check_agree(w);
 }
 
@@ -1095,6 +1238,9 @@ START_TEST(test_random_rule_sets)
 	for (op = 0; op < 120; op++)
 		random_op(&w, true);
 	ck_assert_uint_gt(w.write_checks, 100);
+	/* overlapping rules of one shape are common, not a corner case */
+	ck_assert_msg(w.overlapping * 5 >= w.adds, "%u of %u adds overlapped",
+		      w.overlapping, w.adds);
 	/* and everything away again */
 	while (drop_table_count(w.t)) {
 		uint32_t id = drop_table_next(w.t, 0);
@@ -1133,11 +1279,30 @@ static int adopt_from_sim(struct drop_table *t, const struct sim *s)
 				s->cfg[DROP_CFG_SIG_BANK]);
 }
 
+/* b: a new world that adopts a's maps (a process started later). */
+static void world_adopt(struct world *b, const struct world *a)
+{
+	uint32_t id;
+
+	world_init(b, drop_table_max_rules(a->t));
+	memcpy(b->sim, a->sim, sizeof(*a->sim));
+	ck_assert_msg(adopt_from_sim(b->t, b->sim) == 0, "adopt: %s", last_warn);
+	drop_table_set_generation(b->t, b->sim->cfg[DROP_CFG_GENERATION]);
+	ck_assert_uint_eq(drop_table_count(b->t), drop_table_count(a->t));
+	for (id = drop_table_next(a->t, 0); id; id = drop_table_next(a->t, id)) {
+		ck_assert_ptr_nonnull(drop_table_get(b->t, id));
+		ck_assert_mem_eq(drop_table_get(a->t, id), drop_table_get(b->t, id),
+				 sizeof(struct drop_rule_record));
+		b->rules[id] = malloc(sizeof(struct drop_rule_record));
+		*b->rules[id] = *a->rules[id];
+	}
+}
+
 START_TEST(test_adopt_behaves_the_same)
 {
 	struct world a, b;
 	uint64_t saved;
-	unsigned int op, id;
+	unsigned int op;
 
 	rng_seed(2000 + (uint64_t)_i);
 	make_pool();
@@ -1145,18 +1310,7 @@ START_TEST(test_adopt_behaves_the_same)
 	world_init(&a, 48);
 	for (op = 0; op < 60; op++)
 		random_op(&a, true);
-	world_init(&b, 48);
-	memcpy(b.sim, a.sim, sizeof(*a.sim));
-	ck_assert_int_eq(adopt_from_sim(b.t, b.sim), 0);
-	drop_table_set_generation(b.t, b.sim->cfg[DROP_CFG_GENERATION]);
-	ck_assert_uint_eq(drop_table_count(b.t), drop_table_count(a.t));
-	for (id = drop_table_next(a.t, 0); id; id = drop_table_next(a.t, id)) {
-		ck_assert_ptr_nonnull(drop_table_get(b.t, id));
-		ck_assert_mem_eq(drop_table_get(a.t, id), drop_table_get(b.t, id),
-				 sizeof(struct drop_rule_record));
-		b.rules[id] = malloc(sizeof(struct drop_rule_record));
-		*b.rules[id] = *a.rules[id];
-	}
+	world_adopt(&b, &a);
 	/* the same changes on both: the same maps */
 	for (op = 0; op < 60; op++) {
 		saved = rng;
@@ -1192,7 +1346,7 @@ START_TEST(test_undo_at_every_write)
 			del = drop_table_next(w.t, rnd_below(SIM_MAX_RULES));
 		if (count && rnd_below(3) == 0 && !del)
 			del = drop_table_next(w.t, 0);
-		random_rule(&rule, true);
+		pick_rule(&w, &rule, true);
 		ck_assert_int_eq(drop_rule_to_record(&rule, &rec), 0);
 		for (k = 1;; k++) {
 			memcpy(snap, w.sim, sizeof(*snap));
@@ -1711,42 +1865,357 @@ START_TEST(test_write_order)
 }
 END_TEST
 
-/* The more specific of two rules that differ only in their prefixes owns
- * the packets of its prefix; deleting it gives them back. */
-START_TEST(test_specific_prefix_wins_its_key)
+static void del_ok(struct world *w, uint32_t id)
 {
-	struct ebpfnet_drop_rule a = base_rule(), b = base_rule();
-	struct world w;
-	struct tpkt p;
-	struct matches m;
-	uint32_t ida, idb;
+	ck_assert_msg(drop_table_del(w->t, id, &w->ops) == 0, "del %u: %s", id,
+		      last_warn);
+	free(w->rules[id]);
+	w->rules[id] = NULL;
+}
 
-	world_init(&w, 16);
-	a.action = EBPFNET_DROP_ACTION_PASS;
-	a.match |= EBPFNET_DROP_MATCH_SRC;
-	with_prefix(&a.src, "10.0.0.0/8");
-	b.match |= EBPFNET_DROP_MATCH_SRC;
-	with_prefix(&b.src, "10.1.0.0/16");
-	idb = add_ok(&w, &b);
-	ida = add_ok(&w, &a);
+/* "action A src PREFIX proto udp" */
+static struct ebpfnet_drop_rule udp_src_rule(enum ebpfnet_drop_action action,
+					     const char *prefix)
+{
+	struct ebpfnet_drop_rule r = base_rule();
+
+	r.action = action;
+	r.match |= EBPFNET_DROP_MATCH_SRC;
+	with_prefix(&r.src, prefix);
+	return r;
+}
+
+/* The maps' verdict and matched rules for a UDP packet from src, against
+ * what is expected (ids: a bit per rule id) and the rule list. */
+static void expect_udp(struct world *w, const char *src, int verdict,
+		       uint64_t ids)
+{
+	struct matches m, want;
+	struct tpkt p;
+
 	memset(&p, 0, sizeof(p));
 	p.family = 4;
 	p.proto = IPPROTO_UDP;
 	p.l4_ok = true;
-	inet_pton(AF_INET, "10.1.2.3", p.saddr);
-	classify_maps(w.sim, &p, &m);
-	ck_assert_int_eq(m.verdict, VERDICT_DROP);
-	ck_assert_uint_eq(m.ids[0], 1ull << idb);
-	inet_pton(AF_INET, "10.2.2.3", p.saddr);
-	classify_maps(w.sim, &p, &m);
-	ck_assert_uint_eq(m.ids[0], 1ull << ida);
-	ck_assert_int_eq(drop_table_del(w.t, idb, &w.ops), 0);
-	free(w.rules[idb]);
-	w.rules[idb] = NULL;
-	inet_pton(AF_INET, "10.1.2.3", p.saddr);
-	classify_maps(w.sim, &p, &m);
-	ck_assert_int_eq(m.verdict, VERDICT_PASS);
-	ck_assert_uint_eq(m.ids[0], 1ull << ida);
+	p.sport = p.dport = 53;
+	p.l4_off = 20;
+	p.len = 28;
+	ck_assert_int_eq(inet_pton(AF_INET, src, p.saddr), 1);
+	classify_maps(w->sim, &p, &m);
+	ck_assert_msg(m.verdict == verdict && m.ids[0] == ids,
+		      "%s: verdict %d rules 0x%llx, expected %d 0x%llx", src,
+		      m.verdict, (unsigned long long)m.ids[0], verdict,
+		      (unsigned long long)ids);
+	classify_rules(w->rules, &p, &want);
+	ck_assert(matches_equal(&m, &want));
+}
+
+/* pass 10/8 over drop 10.1/16, added in both orders: a packet of 10.1/16
+ * matches both (both counted) and passes. */
+START_TEST(test_pass_over_nested_drop)
+{
+	struct ebpfnet_drop_rule pass = udp_src_rule(EBPFNET_DROP_ACTION_PASS,
+						     "10.0.0.0/8");
+	struct ebpfnet_drop_rule drop = udp_src_rule(EBPFNET_DROP_ACTION_DROP,
+						     "10.1.0.0/16");
+	uint32_t bits = DROP_M_FAMILY | DROP_M_PROTO | DROP_M_SRC, idp, idd;
+	struct world w;
+
+	world_init(&w, 16);
+	if (_i) {
+		idd = add_ok(&w, &drop);
+		idp = add_ok(&w, &pass);
+	} else {
+		idp = add_ok(&w, &pass);
+		idd = add_ok(&w, &drop);
+	}
+	/* two slots of the same bits, the first rule in the first */
+	ck_assert_uint_eq(w.sim->shapes[0], bits);
+	ck_assert_uint_eq(w.sim->shapes[1], bits);
+	ck_assert_uint_eq(w.sim->cfg[DROP_CFG_NSHAPES], 2);
+	expect_udp(&w, "10.1.2.3", VERDICT_PASS, 1ull << idp | 1ull << idd);
+	expect_udp(&w, "10.1.0.0", VERDICT_PASS, 1ull << idp | 1ull << idd);
+	expect_udp(&w, "10.2.2.3", VERDICT_PASS, 1ull << idp);
+	expect_udp(&w, "11.1.2.3", VERDICT_NONE, 0);
+	/* the pass rule goes: the drop rule alone, its slot stays */
+	del_ok(&w, idp);
+	expect_udp(&w, "10.1.2.3", VERDICT_DROP, 1ull << idd);
+	expect_udp(&w, "10.2.2.3", VERDICT_NONE, 0);
+	ck_assert_uint_eq(w.sim->shapes[_i ? 1 : 0], 0);
+	ck_assert_uint_eq(w.sim->cfg[DROP_CFG_NSHAPES], _i ? 1 : 2);
+	del_ok(&w, idd);
+	ck_assert_uint_eq(w.sim->cfg[DROP_CFG_NSHAPES], 0);
+	ck_assert_uint_eq(w.sim->ntuples, 0);
+	ck_assert_uint_eq(w.sim->nlpm, 0);
+	world_free(&w);
+}
+END_TEST
+
+/* pass /8, drop /16, count /24: three slots; every level counted. */
+START_TEST(test_three_levels)
+{
+	struct ebpfnet_drop_rule r[3] = {
+		udp_src_rule(EBPFNET_DROP_ACTION_PASS, "10.0.0.0/8"),
+		udp_src_rule(EBPFNET_DROP_ACTION_DROP, "10.1.0.0/16"),
+		udp_src_rule(EBPFNET_DROP_ACTION_COUNT, "10.1.2.0/24"),
+	};
+	static const int orders[6][3] = { { 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+					  { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 } };
+	struct ebpfnet_drop_rule sibling;
+	uint64_t pass, drop, count;
+	uint32_t id[3], ids;
+	struct world w;
+	int i;
+
+	rng_seed(4000 + (uint64_t)_i);
+	make_pool();
+	world_init(&w, 16);
+	for (i = 0; i < 3; i++)
+		id[orders[_i][i]] = add_ok(&w, &r[orders[_i][i]]);
+	pass = 1ull << id[0];
+	drop = 1ull << id[1];
+	count = 1ull << id[2];
+	ck_assert_uint_eq(w.sim->cfg[DROP_CFG_NSHAPES], 3);
+	expect_udp(&w, "10.1.2.3", VERDICT_PASS, pass | drop | count);
+	expect_udp(&w, "10.1.3.3", VERDICT_PASS, pass | drop);
+	expect_udp(&w, "10.9.2.3", VERDICT_PASS, pass);
+	/* a sibling of the /24 inside the /16 needs no 4th slot */
+	sibling = udp_src_rule(EBPFNET_DROP_ACTION_DROP, "10.1.9.0/24");
+	ids = add_ok(&w, &sibling);
+	ck_assert_uint_eq(w.sim->cfg[DROP_CFG_NSHAPES], 3);
+	expect_udp(&w, "10.1.9.9", VERDICT_PASS, pass | drop | 1ull << ids);
+	del_ok(&w, ids);
+	del_ok(&w, id[0]);
+	expect_udp(&w, "10.1.2.3", VERDICT_DROP, drop | count);
+	expect_udp(&w, "10.1.3.3", VERDICT_DROP, drop);
+	del_ok(&w, id[1]);
+	/* a count rule alone: counted, no verdict */
+	expect_udp(&w, "10.1.2.3", VERDICT_NONE, count);
+	new_packets(&w, NULL);
+	check_agree(&w);
+	world_free(&w);
+}
+END_TEST
+
+/* 16 nested prefixes of one shape fill the 16 slots: a 17th is -ENOSPC
+ * and changes nothing; a rule that overlaps none still fits. */
+START_TEST(test_slots_exhausted)
+{
+	struct ebpfnet_drop_rule r = udp_src_rule(EBPFNET_DROP_ACTION_DROP,
+						  "10.0.0.0/8"), other;
+	struct sim *snap = malloc(sizeof(*snap));
+	int where[SIM_MAX_RULES + 1], slot15;
+	uint32_t i, id, id15 = 0;
+	unsigned int calls;
+	struct world w;
+
+	rng_seed(5000);
+	make_pool();
+	world_init(&w, 64);
+	for (i = 0; i < DROP_MAX_SHAPES; i++) {
+		r.src.len = (uint8_t)(8 + i);
+		r.action = (enum ebpfnet_drop_action)(i % 3);
+		id = add_ok(&w, &r);
+		if (r.src.len == 15)
+			id15 = id;
+	}
+	ck_assert_uint_eq(w.sim->cfg[DROP_CFG_NSHAPES], DROP_MAX_SHAPES);
+	expect_udp(&w, "10.0.0.1", VERDICT_PASS, (1ull << 17) - 2);
+	memcpy(snap, w.sim, sizeof(*snap));
+	calls = w.ctx.calls;
+	r.src.len = 24;
+	ck_assert_int_eq(add_err(&w, &r), -ENOSPC);
+	ck_assert_msg(strstr(last_warn, "too many overlapping rules of the same shape"),
+		      "log: %s", last_warn);
+	ck_assert_uint_eq(w.ctx.calls, calls);
+	ck_assert(sim_equal(snap, w.sim, true));
+	ck_assert_uint_eq(drop_table_count(w.t), DROP_MAX_SHAPES);
+	/* the same shape, overlapping nothing: the first slot */
+	other = udp_src_rule(EBPFNET_DROP_ACTION_DROP, "11.0.0.0/8");
+	id = add_ok(&w, &other);
+	sim_rule_slots(w.sim, where);
+	ck_assert_int_eq(where[id], 0);
+	/* a new combination of fields has no slot */
+	other = base_rule();
+	other.match |= EBPFNET_DROP_MATCH_FAMILY;
+	other.family = AF_INET6;
+	ck_assert_int_eq(add_err(&w, &other), -ENOSPC);
+	ck_assert_ptr_nonnull(strstr(last_warn, "at most 16"));
+	/* the /15 goes, its slot is freed, the /24 takes it */
+	slot15 = where[id15];
+	del_ok(&w, id15);
+	ck_assert_uint_eq(w.sim->shapes[slot15], 0);
+	id = add_ok(&w, &r);
+	sim_rule_slots(w.sim, where);
+	ck_assert_int_eq(where[id], slot15);
+	check_placement(&w);
+	new_packets(&w, NULL);
+	check_agree(&w);
+	free(snap);
+	world_free(&w);
+}
+END_TEST
+
+/* The same change on a live model and on one adopted from its maps: the
+ * same result and the same maps. */
+static void both_add(struct world *a, struct world *b,
+		     const struct ebpfnet_drop_rule *r)
+{
+	ck_assert_uint_eq(add_ok(a, r), add_ok(b, r));
+	ck_assert_msg(sim_equal(a->sim, b->sim, true), "maps differ after an add");
+}
+
+static void both_del(struct world *a, struct world *b, uint32_t id)
+{
+	del_ok(a, id);
+	del_ok(b, id);
+	ck_assert_msg(sim_equal(a->sim, b->sim, true), "maps differ after del %u", id);
+}
+
+/* pass 10/8, drop 10.1/16, count 10.1.2/24, drop 10.2/16, drop 11/8
+ * (slots 0, 1, 2, 1, 0), deleted in each of the 120 orders; after each
+ * step a new model adopts the maps, then both add a rule overlapping most
+ * and delete the rest: they must write the same maps. */
+START_TEST(test_delete_every_order_then_adopt)
+{
+	static const char *const prefixes[5] = { "10.0.0.0/8", "10.1.0.0/16",
+						 "10.1.2.0/24", "10.2.0.0/16",
+						 "11.0.0.0/8" };
+	static const enum ebpfnet_drop_action actions[5] = {
+		EBPFNET_DROP_ACTION_PASS, EBPFNET_DROP_ACTION_DROP,
+		EBPFNET_DROP_ACTION_COUNT, EBPFNET_DROP_ACTION_DROP,
+		EBPFNET_DROP_ACTION_DROP };
+	struct ebpfnet_drop_rule rules[5], probe = udp_src_rule(
+		EBPFNET_DROP_ACTION_DROP, "10.1.2.3/32");
+	unsigned int perm, k, i, j, order[5];
+	struct world a, b;
+	uint32_t probe_id;
+
+	for (i = 0; i < 5; i++)
+		rules[i] = udp_src_rule(actions[i], prefixes[i]);
+	for (perm = 0; perm < 120; perm++) {
+		/* the perm-th ordering (factorial number system) */
+		unsigned int left[5] = { 1, 2, 3, 4, 5 }, n = 5, code = perm;
+
+		for (i = 0; i < 5; i++, n--) {
+			unsigned int f = 1;
+
+			for (j = 2; j < n; j++)
+				f *= j;
+			order[i] = left[code / f];
+			memmove(&left[code / f], &left[code / f + 1],
+				(n - code / f - 1) * sizeof(left[0]));
+			code %= f;
+		}
+		for (k = 0; k <= 5; k++) {
+			world_init(&a, 16);
+			for (i = 0; i < 5; i++)
+				ck_assert_uint_eq(add_ok(&a, &rules[i]), i + 1);
+			for (i = 0; i < k; i++)
+				del_ok(&a, order[i]);
+			world_adopt(&b, &a);
+			ck_assert_msg(sim_equal(a.sim, b.sim, true), "perm %u", perm);
+			probe_id = add_ok(&a, &probe);
+			ck_assert_uint_eq(add_ok(&b, &probe), probe_id);
+			ck_assert_msg(sim_equal(a.sim, b.sim, true),
+				      "order %u%u%u%u%u, %u deleted: the adopted model placed the probe elsewhere",
+				      order[0], order[1], order[2], order[3], order[4], k);
+			for (i = k; i < 5; i++)
+				both_del(&a, &b, order[i]);
+			both_del(&a, &b, probe_id);
+			ck_assert_uint_eq(b.sim->ntuples, 0);
+			ck_assert_uint_eq(b.sim->cfg[DROP_CFG_NSHAPES], 0);
+			world_free(&a);
+			world_free(&b);
+		}
+	}
+}
+END_TEST
+
+/* A placement that the rules alone do not give: pass 10/8 gets id 1
+ * (freed before) but sits above drop 10.1/16 (id 2, slot 0). Adoption
+ * reads it back from the maps. */
+START_TEST(test_adopt_after_a_hole)
+{
+	struct ebpfnet_drop_rule filler = udp_src_rule(EBPFNET_DROP_ACTION_DROP,
+						       "12.0.0.0/8");
+	struct ebpfnet_drop_rule drop = udp_src_rule(EBPFNET_DROP_ACTION_DROP,
+						     "10.1.0.0/16");
+	struct ebpfnet_drop_rule pass = udp_src_rule(EBPFNET_DROP_ACTION_PASS,
+						     "10.0.0.0/8");
+	int where[SIM_MAX_RULES + 1];
+	struct world a, b;
+
+	world_init(&a, 16);
+	filler.proto = IPPROTO_TCP;
+	ck_assert_uint_eq(add_ok(&a, &filler), 1);
+	ck_assert_uint_eq(add_ok(&a, &drop), 2);
+	del_ok(&a, 1);
+	ck_assert_uint_eq(add_ok(&a, &pass), 1);
+	sim_rule_slots(a.sim, where);
+	ck_assert_int_eq(where[1], 1);
+	ck_assert_int_eq(where[2], 0);
+	world_adopt(&b, &a);
+	expect_udp(&b, "10.1.2.3", VERDICT_PASS, 1ull << 1 | 1ull << 2);
+	/* deleting the drop rule frees slot 0: a new overlapping rule goes
+	 * there on both */
+	both_del(&a, &b, 2);
+	both_add(&a, &b, &drop);
+	both_add(&a, &b, &filler);
+	sim_rule_slots(b.sim, where);
+	ck_assert_int_eq(where[2], 0);
+	ck_assert_int_eq(where[3], 0);
+	both_del(&a, &b, 1);
+	both_del(&a, &b, 2);
+	both_del(&a, &b, 3);
+	world_free(&a);
+	world_free(&b);
+}
+END_TEST
+
+/* Stored placements that cannot be: adoption refuses them. */
+START_TEST(test_adopt_bad_placement)
+{
+	struct ebpfnet_drop_rule r[3] = {
+		udp_src_rule(EBPFNET_DROP_ACTION_PASS, "10.0.0.0/8"),
+		udp_src_rule(EBPFNET_DROP_ACTION_DROP, "10.1.0.0/16"),
+		udp_src_rule(EBPFNET_DROP_ACTION_DROP, "11.0.0.0/8"),
+	};
+	struct sim *s = malloc(sizeof(*s));
+	struct drop_table *t = drop_table_new(16);
+	struct world w;
+	uint32_t version;
+	int i;
+
+	world_init(&w, 16);
+	for (i = 0; i < 3; i++)
+		add_ok(&w, &r[i]); /* slots 0, 1, 0 */
+	memcpy(s, w.sim, sizeof(*s));
+	ck_assert_int_eq(adopt_from_sim(t, s), 0);
+	/* rules 1 and 2 (overlapping) in slot 0, rule 3 in slot 1 */
+	version = s->recs[2].version;
+	s->recs[2].version = s->recs[1].version;
+	s->recs[3].version = version;
+	ck_assert_int_eq(adopt_from_sim(t, s), -EINVAL);
+	ck_assert_msg(strstr(last_warn, "rules 1 and 2 overlap and sit in one shape slot (0)"),
+		      "log: %s", last_warn);
+	ck_assert_uint_eq(drop_table_count(t), 0);
+	/* a record naming no slot while two slots hold its bits */
+	memcpy(s, w.sim, sizeof(*s));
+	s->recs[2] = *drop_table_get(w.t, 2);
+	ck_assert_int_eq(adopt_from_sim(t, s), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(last_warn, "names no shape slot and slots 0 and 1"));
+	/* a record naming a slot of other bits */
+	memcpy(s, w.sim, sizeof(*s));
+	s->shapes[1] = DROP_M_PROTO;
+	ck_assert_int_eq(adopt_from_sim(t, s), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(last_warn, "names shape slot 1, which does not hold its fields"));
+	/* the genuine maps still adopt */
+	memcpy(s, w.sim, sizeof(*s));
+	ck_assert_int_eq(adopt_from_sim(t, s), 0);
+	ck_assert_uint_eq(drop_table_count(t), 3);
+	drop_table_free(t);
+	free(s);
 	world_free(&w);
 }
 END_TEST
@@ -1996,7 +2465,12 @@ static Suite *drop_table_suite(void)
 	tcase_add_test(tc, test_ids_and_duplicates);
 	tcase_add_test(tc, test_shape_and_sig_limits);
 	tcase_add_test(tc, test_write_order);
-	tcase_add_test(tc, test_specific_prefix_wins_its_key);
+	tcase_add_loop_test(tc, test_pass_over_nested_drop, 0, 2);
+	tcase_add_loop_test(tc, test_three_levels, 0, 6);
+	tcase_add_test(tc, test_slots_exhausted);
+	tcase_add_test(tc, test_delete_every_order_then_adopt);
+	tcase_add_test(tc, test_adopt_after_a_hole);
+	tcase_add_test(tc, test_adopt_bad_placement);
 	tcase_add_test(tc, test_adopt_inconsistent);
 	tcase_add_loop_test(tc, test_random_rule_sets, 0, 12);
 	tcase_add_loop_test(tc, test_adopt_behaves_the_same, 0, 6);
