@@ -911,29 +911,25 @@ static struct drop_verdict verdict_of(const struct rule *r)
 }
 
 /*
- * A tuple rule's slot, kept in its stored record: rules never move, so
- * adoption cannot recompute where they sit, it reads it back.
- * STAND-IN until struct drop_rule_record has a field of its own for it
- * (asked of the lead): the stored `version` carries slot + 1 in bits
- * 16..23. The model's records (drop_table_get) keep the plain version.
+ * A tuple rule's slot, kept in its stored record (shape_slot = slot + 1):
+ * rules never move, so adoption cannot recompute where they sit, it reads
+ * it back. The model's records (drop_table_get) carry 0 there.
  */
-#define RECORD_SLOT_SHIFT 16
-
 static struct drop_rule_record stored_record(const struct rule *r)
 {
 	struct drop_rule_record rec = r->rec;
 
 	if (!(rec.match & DROP_M_SIG))
-		rec.version |= (r->shape + 1) << RECORD_SLOT_SHIFT;
+		rec.shape_slot = r->shape + 1;
 	return rec;
 }
 
 /* Take the slot out of a stored record: slot + 1, 0 when it names none. */
 static uint32_t record_take_slot(struct drop_rule_record *rec)
 {
-	uint32_t placed = rec->version >> RECORD_SLOT_SHIFT;
+	uint32_t placed = rec->shape_slot;
 
-	rec->version &= (1u << RECORD_SLOT_SHIFT) - 1;
+	rec->shape_slot = 0;
 	return placed;
 }
 

@@ -12,9 +12,11 @@
  *     stored inside P: the library writes its tuple entries for their
  *     classes too (so the most specific class is enough).
  *  2. tuple space: every rule without a signature has a "shape" (the set
- *     of EBPFNET_DROP_MATCH_* fields it uses); for each shape in use
+ *     of EBPFNET_DROP_MATCH_* fields it uses); for each shape slot in use
  *     (at most DROP_MAX_SHAPES) the packet's fields are masked to the
- *     shape and looked up in one hash: drop_key -> drop_verdict.
+ *     shape and looked up in one hash: drop_key -> drop_verdict. Several
+ *     slots may hold the same bits: rules whose prefixes nest would want
+ *     the same key, so each sits in its own slot and all of them match.
  *  3. signature rules (at most DROP_MAX_SIG_RULES) are checked one by
  *     one: every field they set, then value/mask at the offset.
  * All matching rules are counted; a pass match beats any drop match; a
@@ -181,7 +183,7 @@ struct drop_event {
  * library's model. The BPF program never reads it. A fixed layout (no
  * size_t): it lives in pinned maps across library versions.
  */
-#define DROP_RULE_RECORD_VERSION 1
+#define DROP_RULE_RECORD_VERSION 2
 struct drop_rule_record {
 	__u32 version;   /* DROP_RULE_RECORD_VERSION */
 	__u32 id;
@@ -204,6 +206,11 @@ struct drop_rule_record {
 	__u16 sig_offset;
 	__u8 sig_value[DROP_SIG_MAX];
 	__u8 sig_mask[DROP_SIG_MAX];
+	/* The drop_shapes slot + 1 that holds the rule's tuple entries; 0
+	 * for signature rules. Rules of one shape whose prefixes nest sit in
+	 * different slots of the same bits, and never move, so adoption reads
+	 * the slot back instead of recomputing it. */
+	__u32 shape_slot;
 };
 
 #endif /* EBPFNET_DROP_ABI_H */

@@ -363,8 +363,7 @@ test_events() {
 	timeout -s KILL 20 "$BIN" --pin-root "$ROOT" events --json --count 1 \
 		>"$TMP/events.out" 2>"$TMP/events.err" &
 	ev=$!
-	ns_exec "$c_ns" timeout -s KILL 15 ping -n -q -i 0.2 -W 1 "$c_host4" >/dev/null 2>&1 &
-	pinger=$!
+	ns_spawn "$c_ns" pinger ping -n -q -i 0.2 -W 1 -w 15 "$c_host4" >/dev/null 2>&1
 	wait "$ev"
 	rc=$?
 	kill "$pinger" 2>/dev/null

@@ -11,6 +11,7 @@
 #                       # c_host4, c_peer4, c_net4, c_net16, c_host6,
 #                       # c_peer6, c_net6 (see netns_pair below)
 #   ns_exec "$c_ns" ping -c 1 "$c_host4"
+#   ns_spawn "$c_ns" pid ping "$c_host4" >log  # in the background
 #   netns_bpffs root    # root=<a fresh bpffs mount point>
 #
 # Names carry the shell's pid ($$) so that concurrent runs do not collide;
@@ -44,6 +45,29 @@ ns_exec() {
 	local ns=$1
 	shift
 	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
+# ns_spawn NS VAR CMD...: start CMD in the background in namespace NS; its
+# own pid (not a wrapper's) goes to VAR, and it is killed at cleanup. The
+# caller's redirections apply to CMD. Kill it with `kill "$VAR"`; it is a
+# child of this shell, so `wait "$VAR"` works.
+ns_spawn() {
+	local ns=$1 var=$2 pidfile pid="" i
+	shift 2
+	pidfile=$(mktemp /tmp/ebpfnet-spawn.XXXXXX) || return 1
+	# nsenter and sh both exec: the pid sh writes is CMD's
+	# shellcheck disable=SC2016  # $$ and $@ are for the inner sh
+	nsenter --net="/run/netns/$ns" -- sh -c 'echo $$ >"$0"; exec "$@"' \
+		"$pidfile" "$@" &
+	for ((i = 0; i < 50; i++)); do
+		pid=$(cat "$pidfile" 2>/dev/null)
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	rm -f "$pidfile"
+	[ -n "$pid" ] || return 1
+	netns_on_exit kill "$pid"
+	printf -v "$var" '%s' "$pid"
 }
 
 # netns_on_exit CMD...: run CMD (one word list, no shell) at cleanup,

@@ -2184,7 +2184,7 @@ START_TEST(test_adopt_bad_placement)
 	struct sim *s = malloc(sizeof(*s));
 	struct drop_table *t = drop_table_new(16);
 	struct world w;
-	uint32_t version;
+	uint32_t slot;
 	int i;
 
 	world_init(&w, 16);
@@ -2193,9 +2193,9 @@ START_TEST(test_adopt_bad_placement)
 	memcpy(s, w.sim, sizeof(*s));
 	ck_assert_int_eq(adopt_from_sim(t, s), 0);
 	/* rules 1 and 2 (overlapping) in slot 0, rule 3 in slot 1 */
-	version = s->recs[2].version;
-	s->recs[2].version = s->recs[1].version;
-	s->recs[3].version = version;
+	slot = s->recs[2].shape_slot;
+	s->recs[2].shape_slot = s->recs[1].shape_slot;
+	s->recs[3].shape_slot = slot;
 	ck_assert_int_eq(adopt_from_sim(t, s), -EINVAL);
 	ck_assert_msg(strstr(last_warn, "rules 1 and 2 overlap and sit in one shape slot (0)"),
 		      "log: %s", last_warn);
