@@ -82,7 +82,25 @@ static void release_warnings(void)
 	msgs.nheld = 0;
 }
 
-/* The single error line: "<what>: <strerror> (<library's reason>)". */
+/* The single error line, "ebpfnet-drop: error: <text>"; EXIT_ERROR. The
+ * warnings held back are dropped: their last one is in the line already
+ * when it matters. */
+static int error_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int error_line(const char *fmt, ...)
+{
+	char text[2 * MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, PROG ": error: %s\n", text);
+	msgs.nheld = 0;
+	return EXIT_ERROR;
+}
+
+/* The error line "<what>: <strerror> (<library's reason>)". */
 static int fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int fail(int err, const char *fmt, ...)
@@ -94,13 +112,9 @@ static int fail(int err, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	if (msgs.last_warn[0])
-		fprintf(stderr, PROG ": error: %s: %s (%s)\n", what,
-			ebpfnet_strerror(err), msgs.last_warn);
-	else
-		fprintf(stderr, PROG ": error: %s: %s\n", what,
-			ebpfnet_strerror(err));
-	msgs.nheld = 0;
-	return EXIT_ERROR;
+		return error_line("%s: %s (%s)", what, ebpfnet_strerror(err),
+				  msgs.last_warn);
+	return error_line("%s: %s", what, ebpfnet_strerror(err));
 }
 
 /* A failed call's errno as a negative code (never 0). */
@@ -560,19 +574,41 @@ static enum ebpfnet_format out_format(const struct cli *cli)
 
 static int on_event(void *ctx, const struct ebpfnet_drop_event *event);
 
-static int open_filter(struct cli *cli)
+static const char *pin_root(const struct cli *cli)
+{
+	return cli->pin_root ? cli->pin_root : EBPFNET_PIN_ROOT_DEFAULT;
+}
+
+/*
+ * Open the node's filter. Only attach and add create one (OPEN_CREATE): the
+ * other commands have nothing to work on without it, and creating it
+ * there would leave state behind for nothing. OPEN_EXISTING_QUIET: when
+ * there is no filter, -ENOENT without an error line (the caller decides).
+ */
+enum open_how { OPEN_EXISTING, OPEN_CREATE, OPEN_EXISTING_QUIET };
+
+static int open_filter(struct cli *cli, enum open_how how)
 {
 	EBPFNET_OPTS(ebpfnet_drop_opts, opts,
 		.pin_root = cli->pin_root,
 		.on_event = cli->follow ? on_event : NULL,
-		.ctx = cli);
+		.ctx = cli,
+		.open_existing = how != OPEN_CREATE);
+	int err;
 
 	msgs.last_warn[0] = '\0';
 	cli->drop = ebpfnet_drop_open(&opts);
-	if (!cli->drop)
-		return fail(neg_errno(), "cannot open the filter under %s",
-			    cli->pin_root ? cli->pin_root : EBPFNET_PIN_ROOT_DEFAULT);
-	return EXIT_OK;
+	if (cli->drop)
+		return EXIT_OK;
+	err = neg_errno();
+	if (err == -ENOENT && how == OPEN_EXISTING_QUIET) {
+		msgs.nheld = 0; /* the library's "no filter" is no warning here */
+		return -ENOENT;
+	}
+	if (err == -ENOENT)
+		return error_line("there is no filter under %s (attach it or add a rule first)",
+				  pin_root(cli));
+	return fail(err, "cannot open the filter under %s", pin_root(cli));
 }
 
 /* ---- attach, detach ------------------------------------------------------ */
@@ -596,7 +632,7 @@ static int cmd_attach(struct cli *cli)
 
 	rc = check_iface(ifname);
 	if (rc == EXIT_OK)
-		rc = open_filter(cli);
+		rc = open_filter(cli, OPEN_CREATE);
 	if (rc != EXIT_OK)
 		return rc;
 	msgs.last_warn[0] = '\0';
@@ -622,7 +658,7 @@ static int cmd_attach(struct cli *cli)
 static int cmd_detach(struct cli *cli)
 {
 	const char *ifname = cli->ops[0];
-	int rc = open_filter(cli);
+	int rc = open_filter(cli, OPEN_EXISTING);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -667,13 +703,10 @@ static int cmd_add(struct cli *cli)
 	rc = ebpfnet_drop_rule_parse(nwords, words, &rule, reason, sizeof(reason));
 	if (words != cli->ops)
 		free(words);
-	if (rc) {
-		fprintf(stderr, PROG ": error: invalid rule: %s\n",
-			reason[0] ? reason : ebpfnet_strerror(rc));
-		msgs.nheld = 0;
-		return EXIT_ERROR;
-	}
-	rc = open_filter(cli);
+	if (rc)
+		return error_line("invalid rule: %s",
+				  reason[0] ? reason : ebpfnet_strerror(rc));
+	rc = open_filter(cli, OPEN_CREATE);
 	if (rc != EXIT_OK)
 		return rc;
 	msgs.last_warn[0] = '\0';
@@ -689,7 +722,7 @@ static int cmd_add(struct cli *cli)
 
 static int cmd_del(struct cli *cli)
 {
-	int rc = open_filter(cli);
+	int rc = open_filter(cli, OPEN_EXISTING);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -722,8 +755,14 @@ static int list_one(void *ctx, const struct ebpfnet_drop_rule *rule,
 
 static int cmd_list(struct cli *cli)
 {
-	int rc = open_filter(cli);
+	int rc = open_filter(cli, OPEN_EXISTING_QUIET);
 
+	/* no filter: no rules */
+	if (rc == -ENOENT) {
+		if (cli->json)
+			out("[]\n");
+		return EXIT_OK;
+	}
 	if (rc != EXIT_OK)
 		return rc;
 	cli->first = true;
@@ -772,7 +811,7 @@ static int cmd_stats(struct cli *cli)
 {
 	EBPFNET_OPTS(ebpfnet_drop_stats, stats);
 	size_t i;
-	int rc = open_filter(cli);
+	int rc = open_filter(cli, OPEN_EXISTING);
 
 	if (rc == EXIT_OK)
 		rc = read_stats(cli, &stats);
@@ -826,9 +865,9 @@ static int status_iface(void *ctx, const char *ifname, uint32_t ifindex,
 
 static int cmd_status(struct cli *cli)
 {
-	const char *root = cli->pin_root ? cli->pin_root : EBPFNET_PIN_ROOT_DEFAULT;
+	const char *root = pin_root(cli);
 	EBPFNET_OPTS(ebpfnet_drop_stats, stats);
-	int rc = open_filter(cli);
+	int rc = open_filter(cli, OPEN_EXISTING);
 
 	if (rc == EXIT_OK)
 		rc = read_stats(cli, &stats);
@@ -908,7 +947,7 @@ static int parse_set(struct cli *cli, char *err, size_t errlen)
 
 static int cmd_set(struct cli *cli)
 {
-	int rc = open_filter(cli);
+	int rc = open_filter(cli, OPEN_EXISTING);
 
 	if (rc != EXIT_OK)
 		return rc;
@@ -1070,7 +1109,7 @@ static int cmd_events(struct cli *cli)
 	if (rc)
 		return fail(rc, "cannot install the signal handlers");
 	cli->follow = true;
-	rc = open_filter(cli);
+	rc = open_filter(cli, OPEN_EXISTING);
 	if (rc != EXIT_OK)
 		return rc;
 	release_warnings();

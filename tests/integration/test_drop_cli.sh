@@ -175,6 +175,17 @@ if xdp and xdp.get("mode"):
     print(xdp["mode"], xdp.get("prog", {}).get("id", 0))'
 }
 
+# ---- 0. no filter yet: reading creates nothing -----------------------------
+test_fresh() {
+	ok_run fresh_list "list --json without a filter" list --json &&
+		judge "list --json without a filter: []" [ "$(cat "$TMP/fresh_list.out")" = "[]" ]
+	drop fresh_status status
+	one_error fresh_status 1 "status without a filter"
+	drop fresh_del del 1
+	one_error fresh_del 1 "del without a filter"
+	judge "no filter: reading created no pin" [ -z "$(pins_left)" ]
+}
+
 # ---- 1. attach: native, status, the CLI exits and the filter stays ---------
 test_attach() {
 	local xdp
@@ -517,6 +528,7 @@ print(" ".join(str(p["id"]) for p in json.load(sys.stdin) if str(p["id"]) in ids
 	judge "detach (generic): no pins" [ -z "$(pins_left)" ]
 }
 
+test_fresh
 test_attach
 test_icmp_drop
 test_count
