@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
 /*
  * drop: the XDP packet filter, a stage of the XDP chain. Classifies every
- * IP packet as drop_abi.h's top comment says (LPM classes, then one hash
- * lookup per shape in use, then the bounded signature bank), counts each
- * matching rule, and drops, or hands the packet to the next stage.
+ * IP packet as drop_abi.h's top comment says (prefix classes from the host
+ * hashes or the LPM tries, then one hash lookup per shape in use, then the
+ * bounded signature bank), counts each matching rule, and drops, or hands
+ * the packet to the next stage.
  *
  * Every knob and table is a map the library writes at run time: nothing
  * here is set before load, so one loaded program serves any rule set, and
@@ -33,6 +34,24 @@ struct {
 	__type(value, struct drop_verdict);
 } drop_tuples SEC(".maps");
 
+/* Host prefixes (/32, /128): address -> class, looked up before the
+ * tries, which hold the shorter prefixes only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DROP_DEFAULT_MAX_RULES * 2);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __be32);
+	__type(value, __u32);
+} drop_host4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DROP_DEFAULT_MAX_RULES * 2);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __be32[4]);
+	__type(value, __u32);
+} drop_host6 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, DROP_DEFAULT_MAX_RULES * 2);
@@ -51,23 +70,19 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DROP_MAX_SHAPES);
-	__type(key, __u32);
-	__type(value, __u32);
-} drop_shapes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 2 * DROP_MAX_SIG_RULES);
 	__type(key, __u32);
-	__type(value, struct drop_sig_rule);
+	__type(value, struct drop_sig);
 } drop_sigs SEC(".maps");
 
+/* Every knob and shape slot: one element, one lookup per packet. The
+ * library stores into it through a shared mapping (BPF_F_MMAPABLE). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DROP_CFG_NR);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct drop_config);
 } drop_config SEC(".maps");
 
 struct {
@@ -120,8 +135,8 @@ struct drop_scratch {
 	__u32 dst_class;
 	__u32 actions;    /* bit (1 << DROP_ACT_*) per matching rule's action */
 	__u32 drop_id;    /* the first drop rule that matched */
-	__u32 nshapes;    /* DROP_CFG_NSHAPES */
 	__u32 suppressed_streak; /* drop events suppressed in a row */
+	__u32 pad;
 };
 
 struct {
@@ -142,13 +157,6 @@ struct {
 /* A load the compiler must really do from the scratch map (no value
  * carried over in a register), so the verifier sees an unknown value. */
 #define SCRATCH(field) (*(volatile __typeof__(field) *)&(field))
-
-static __always_inline __u32 cfg_get(__u32 knob)
-{
-	__u32 *v = bpf_map_lookup_elem(&drop_config, &knob);
-
-	return v ? *v : 0;
-}
 
 static __always_inline void counter_add(void *map, __u32 index, __u64 bytes)
 {
@@ -183,9 +191,10 @@ static __always_inline __u32 all_ones_if(__u32 match, __u32 bits)
  */
 #define EVENT_CLOCK_EVERY 32
 
-static __always_inline bool event_budget_take(struct drop_scratch *s)
+static __always_inline bool event_budget_take(const struct drop_config *c,
+					      struct drop_scratch *s)
 {
-	__u32 zero = 0, rate = cfg_get(DROP_CFG_EVENT_RATE);
+	__u32 zero = 0, rate = c->knob[DROP_CFG_EVENT_RATE];
 	struct drop_event_budget *b;
 	__u64 now;
 
@@ -211,6 +220,7 @@ static __always_inline bool event_budget_take(struct drop_scratch *s)
 }
 
 static __always_inline void send_event(struct xdp_md *ctx,
+				       const struct drop_config *c,
 				       struct drop_scratch *s, __u32 reason,
 				       __u32 rule_id)
 {
@@ -219,7 +229,7 @@ static __always_inline void send_event(struct xdp_md *ctx,
 	struct drop_event *e;
 	__u32 i;
 
-	if (!event_budget_take(s)) {
+	if (!event_budget_take(c, s)) {
 		stat_add(DROP_STAT_EVENTS_SUPPRESSED, 0);
 		return;
 	}
@@ -254,11 +264,12 @@ static __always_inline void send_event(struct xdp_md *ctx,
 }
 
 static __always_inline int drop_packet(struct xdp_md *ctx,
+				       const struct drop_config *c,
 				       struct drop_scratch *s, __u64 bytes,
 				       __u32 reason, __u32 rule_id)
 {
 	stat_add(DROP_STAT_DROPPED, bytes);
-	send_event(ctx, s, reason, rule_id);
+	send_event(ctx, c, s, reason, rule_id);
 	return XDP_DROP;
 }
 
@@ -273,7 +284,9 @@ static __always_inline void rule_matched(struct drop_scratch *s, __u32 rule_id,
 		s->drop_id = rule_id;
 }
 
-/* The class of the most specific prefix holding addr (0: none). */
+/* The class of the most specific prefix holding addr (0: none): a host
+ * prefix first (one hash lookup), else the trie of shorter prefixes. The
+ * hash key is read from the scratch map in place. */
 static __always_inline __u32 addr_class(const struct pkt *p, const __be32 *addr)
 {
 	__u32 *class;
@@ -281,66 +294,44 @@ static __always_inline __u32 addr_class(const struct pkt *p, const __be32 *addr)
 	if (p->family == PKT_FAMILY_IPV4) {
 		struct drop_lpm4_key k4 = { .prefixlen = 32 };
 
+		class = bpf_map_lookup_elem(&drop_host4, addr);
+		if (class)
+			return *class;
 		__builtin_memcpy(k4.addr, addr, 4);
 		class = bpf_map_lookup_elem(&drop_lpm4, &k4);
 	} else {
 		struct drop_lpm6_key k6 = { .prefixlen = 128 };
 
+		class = bpf_map_lookup_elem(&drop_host6, addr);
+		if (class)
+			return *class;
 		__builtin_memcpy(k6.addr, addr, 16);
 		class = bpf_map_lookup_elem(&drop_lpm6, &k6);
 	}
 	return class ? *class : 0;
 }
 
-/* The fields of every shape in use, OR-ed. */
-static __always_inline __u32 shapes_union(__u32 nshapes)
-{
-	__u32 i, all = 0;
-
-#pragma clang loop unroll(disable)
-	for (i = 0; i < DROP_MAX_SHAPES; i++) {
-		__u32 index = i, *shape; /* the counter stays in a register */
-
-		if (i >= nshapes)
-			break;
-		shape = bpf_map_lookup_elem(&drop_shapes, &index);
-		if (shape)
-			all |= *shape;
-	}
-	return all;
-}
-
 /* Tuple space: one hash lookup per shape in use. */
-static __always_inline void match_tuples(struct drop_scratch *s, __u64 bytes)
+static __always_inline void match_tuples(const struct drop_config *c,
+					 struct drop_scratch *s, __u64 bytes)
 {
-	__u32 nshapes = cfg_get(DROP_CFG_NSHAPES), all;
+	__u32 nshapes = c->knob[DROP_CFG_NSHAPES], all = c->shapes_union;
 	const struct pkt *p = &s->p;
 	struct drop_verdict *v;
 	struct drop_key key;
 	__u32 i;
 
-	if (!nshapes)
-		return;
-	/* The LPM tries are walked only when a shape has a prefix. The
-	 * count goes through the scratch map: the bounds the first loop
-	 * learns about it would make the verifier walk the second once for
-	 * each of its exits. */
-	s->nshapes = nshapes;
-	all = shapes_union(nshapes);
-	nshapes = SCRATCH(s->nshapes);
+	/* The prefix lookups only when a shape in use has the side. */
 	s->src_class = all & DROP_M_SRC ? addr_class(p, p->saddr) : 0;
 	s->dst_class = all & DROP_M_DST ? addr_class(p, p->daddr) : 0;
 
 #pragma clang loop unroll(disable)
 	for (i = 0; i < DROP_MAX_SHAPES; i++) {
-		__u32 *slot, shape, index = i, src_class, dst_class;
+		__u32 shape, src_class, dst_class;
 
 		if (i >= nshapes)
 			break;
-		slot = bpf_map_lookup_elem(&drop_shapes, &index);
-		if (!slot)
-			break;
-		shape = *slot;
+		shape = c->shape[i];
 		if (!shape || ((shape & DROP_M_L4) && !SCRATCH(s->l4_ok)))
 			continue;
 		/* Class 0 is no rule's prefix: no match possible. */
@@ -364,91 +355,77 @@ static __always_inline void match_tuples(struct drop_scratch *s, __u64 bytes)
 	}
 }
 
-/* Word w (0..3) of the mask of a len-bit prefix, network order: its
- * clamp(len - 32w, 0, 32) leading bits set. */
-static __always_inline __be32 prefix_word_mask(__u32 len, __u32 w)
-{
-	__s32 bits = (__s32)(len & 0xff) - 32 * (__s32)w;
-
-	bits &= ~(bits >> 31); /* at least 0 */
-	bits -= 32;
-	bits &= bits >> 31;    /* at most 32 */
-	bits += 32;
-	return bpf_htonl((__u32)(0xffffffffull << (32 - bits)));
-}
-
-/* Non-zero when addr is outside the prefix (pfx already masked). */
-static __always_inline __u32 prefix_miss(const __be32 *pfx, __u32 len,
-					 const __be32 *addr)
+/* Non-zero when an address is outside a prefix the rule sets (its masks
+ * and prefixes are zero for a side it does not set). */
+static __always_inline __u32 sig_prefix_miss(const struct drop_sig *r,
+					     const struct pkt *p)
 {
 	__u32 miss = 0;
 	int w;
 
-	for (w = 0; w < 4; w++)
-		miss |= (addr[w] & prefix_word_mask(len, w)) ^ pfx[w];
+	for (w = 0; w < 4; w++) {
+		miss |= (p->saddr[w] & r->pfx_mask[w]) ^ r->pfx[w];
+		miss |= (p->daddr[w] & r->pfx_mask[4 + w]) ^ r->pfx[4 + w];
+	}
 	return miss;
 }
 
-/* Non-zero when a field the signature rule sets does not match (all but
- * the bytes). A prefix is of one family: the rule's. */
-static __always_inline __u32 sig_fields_miss(const struct drop_sig_rule *r,
-					     const struct drop_scratch *s)
-{
-	const struct pkt *p = &s->p;
-	__u32 mt = r->match, miss;
-
-	miss = (mt & DROP_M_L4) & ~(-SCRATCH(s->l4_ok));
-	miss |= (r->family ^ p->family) &
-		all_ones_if(mt, DROP_M_FAMILY | DROP_M_SRC | DROP_M_DST);
-	miss |= (r->proto ^ p->proto) & all_ones_if(mt, DROP_M_PROTO);
-	miss |= (r->icmp_type ^ p->icmp_type) & all_ones_if(mt, DROP_M_ICMP_TYPE);
-	miss |= (r->icmp_code ^ p->icmp_code) & all_ones_if(mt, DROP_M_ICMP_CODE);
-	miss |= (r->sport ^ p->sport) & all_ones_if(mt, DROP_M_SPORT);
-	miss |= (r->dport ^ p->dport) & all_ones_if(mt, DROP_M_DPORT);
-	miss |= prefix_miss(r->src, r->src_len, p->saddr) &
-		all_ones_if(mt, DROP_M_SRC);
-	miss |= prefix_miss(r->dst, r->dst_len, p->daddr) &
-		all_ones_if(mt, DROP_M_DST);
-	return miss;
-}
-
-/* The signature's bytes at `off` from the frame start, each one checked
- * against data_end: a signature past the end does not match. */
-static __always_inline bool sig_bytes_match(const struct drop_sig_rule *r,
+/* The signature's bytes at `off` from the frame start. A window inside
+ * the frame is compared as two 64-bit words (the masks are zero past the
+ * signature's length); one that runs past its end, byte by byte against
+ * data_end: a signature past the end does not match. */
+static __always_inline bool sig_bytes_match(const struct drop_sig *r,
 					    void *data, void *data_end,
 					    __u32 off)
 {
-	__u32 len = r->sig_len, diff = 0;
-	__u32 j;
+	__u32 len = r->len, j;
+	__u64 diff = 0;
+	__u8 *w;
 
 	if (!len || off > SIG_MAX_PKT_OFF)
 		return false;
+	w = data + off;
+	if ((void *)(w + DROP_SIG_MAX) <= data_end) {
+		diff = (*(__u64 *)w & r->mask[0]) ^ r->value[0];
+		diff |= (*(__u64 *)(w + 8) & r->mask[1]) ^ r->value[1];
+		return !diff;
+	}
+	if (!len)
+		return false;
 	for (j = 0; j < DROP_SIG_MAX; j++) {
-		__u8 *b = data + off + j;
+		__u8 *b = w + j;
 
 		if (j >= len)
 			break;
 		if ((void *)(b + 1) > data_end)
 			return false;
-		diff |= (*b & r->mask[j]) ^ r->value[j];
+		/* the words' bytes in memory order: the packet's order */
+		diff |= (*b & ((const __u8 *)r->mask)[j]) ^
+			((const __u8 *)r->value)[j];
 	}
 	return !diff;
 }
 
-/* The active signature bank, slot by slot. */
+/* The active signature bank, slot by slot; the packet's side of the
+ * field comparison is computed once. */
 static __always_inline void match_sigs(struct xdp_md *ctx,
+				       const struct drop_config *c,
 				       struct drop_scratch *s, __u64 bytes)
 {
-	__u32 nsigs = cfg_get(DROP_CFG_NSIGS), first, i;
+	__u32 nsigs = c->knob[DROP_CFG_NSIGS], first, i, have;
+	const struct pkt *p = &s->p;
+	__u64 fields;
 
-	if (!nsigs)
-		return;
-	first = (cfg_get(DROP_CFG_SIG_BANK) & 1) * DROP_MAX_SIG_RULES;
+	first = (c->knob[DROP_CFG_SIG_BANK] & 1) * DROP_MAX_SIG_RULES;
+	fields = drop_sig_fields(p->family, p->proto, p->icmp_type,
+				 p->icmp_code, p->sport, p->dport);
+	have = (SCRATCH(s->l4_ok) ? DROP_SIG_NEED_L4 : 0) |
+	       (SCRATCH(s->l4_base_ok) ? DROP_SIG_NEED_L4_BASE : 0);
 #pragma clang loop unroll(disable)
 	for (i = 0; i < DROP_MAX_SIG_RULES; i++) {
 		void *data = (void *)(long)ctx->data;
 		void *data_end = (void *)(long)ctx->data_end;
-		const struct drop_sig_rule *r;
+		const struct drop_sig *r;
 		__u32 slot = first + i, base;
 
 		if (i >= nsigs)
@@ -456,16 +433,14 @@ static __always_inline void match_sigs(struct xdp_md *ctx,
 		r = bpf_map_lookup_elem(&drop_sigs, &slot);
 		if (!r)
 			break;
-		if (!r->rule_id || sig_fields_miss(r, s))
+		if (!r->rule_id || ((fields & r->fields_mask) ^ r->fields_value) ||
+		    (r->need & ~have))
 			continue;
-		if (r->sig_base) {
-			if (!SCRATCH(s->l4_base_ok))
-				continue;
-			base = SCRATCH(s->p.l4_off);
-		} else {
-			base = SCRATCH(s->p.l3_off);
-		}
-		if (sig_bytes_match(r, data, data_end, base + r->sig_offset))
+		if (r->prefixes && sig_prefix_miss(r, p))
+			continue;
+		base = r->need & DROP_SIG_NEED_L4_BASE ? SCRATCH(s->p.l4_off) :
+							 SCRATCH(s->p.l3_off);
+		if (sig_bytes_match(r, data, data_end, base + r->offset))
 			rule_matched(s, r->rule_id, r->action, bytes);
 	}
 }
@@ -483,21 +458,23 @@ int drop_xdp(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
+	const struct drop_config *c;
 	struct drop_scratch *s;
 	bool later_frag;
 	__u32 zero = 0;
 	int parsed;
 
 	s = bpf_map_lookup_elem(&drop_scratch, &zero);
-	if (!s)
+	c = bpf_map_lookup_elem(&drop_config, &zero);
+	if (!s || !c)
 		return go_on(ctx);
 	parsed = parse_pkt(data, data_end, &s->p);
 	if (parsed == PARSE_NOT_IP)
 		return go_on(ctx);
 	if (parsed != PARSE_OK) {
 		stat_add(DROP_STAT_MALFORMED, bytes);
-		if (cfg_get(DROP_CFG_MALFORMED) == DROP_MALFORMED_DROP)
-			return drop_packet(ctx, s, bytes, DROP_REASON_MALFORMED, 0);
+		if (c->knob[DROP_CFG_MALFORMED] == DROP_MALFORMED_DROP)
+			return drop_packet(ctx, c, s, bytes, DROP_REASON_MALFORMED, 0);
 		return go_on(ctx);
 	}
 	/* From here on, the packet is read through ctx and the scratch map
@@ -508,11 +485,11 @@ int drop_xdp(struct xdp_md *ctx)
 	 * whether it is classified at all. */
 	later_frag = SCRATCH(s->p.frag) == PKT_FRAG_LATER;
 	if (later_frag) {
-		__u32 policy = cfg_get(DROP_CFG_FRAG);
+		__u32 policy = c->knob[DROP_CFG_FRAG];
 
 		stat_add(DROP_STAT_FRAGMENTS, bytes);
 		if (policy == DROP_FRAG_DROP)
-			return drop_packet(ctx, s, bytes, DROP_REASON_FRAGMENT, 0);
+			return drop_packet(ctx, c, s, bytes, DROP_REASON_FRAGMENT, 0);
 		if (policy == DROP_FRAG_PASS) {
 			stat_add(DROP_STAT_UNMATCHED, bytes);
 			return go_on(ctx);
@@ -526,15 +503,18 @@ int drop_xdp(struct xdp_md *ctx)
 	s->actions = 0;
 	s->drop_id = 0;
 
-	match_tuples(s, bytes);
-	match_sigs(ctx, s, bytes);
+	if (c->knob[DROP_CFG_NSHAPES])
+		match_tuples(c, s, bytes);
+	if (c->knob[DROP_CFG_NSIGS])
+		match_sigs(ctx, c, s, bytes);
 
 	if (SCRATCH(s->actions) & (1u << DROP_ACT_PASS)) {
 		stat_add(DROP_STAT_PASSED, bytes);
 		return go_on(ctx);
 	}
 	if (SCRATCH(s->actions) & (1u << DROP_ACT_DROP))
-		return drop_packet(ctx, s, bytes, DROP_REASON_RULE, SCRATCH(s->drop_id));
+		return drop_packet(ctx, c, s, bytes, DROP_REASON_RULE,
+				   SCRATCH(s->drop_id));
 	stat_add(SCRATCH(s->actions) ? DROP_STAT_COUNTED : DROP_STAT_UNMATCHED,
 		 bytes);
 	return go_on(ctx);

@@ -11,6 +11,7 @@
  * process changed the rules since (DROP_CFG_GENERATION), and only then
  * writes. Locks are taken in one order: drop, then the chain's.
  */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -70,6 +72,10 @@ struct ebpfnet_drop {
 	__u32 config_id;              /* our drop_config's id, to spot a new filter */
 	struct ebpfnet__xdp_chain *chain;
 	struct drop_bpf *skel;
+	/* drop_config, mapped: each knob and shape slot is one aligned
+	 * 32-bit store, which a packet sees whole (old or new) */
+	struct drop_config *conf;
+	size_t conf_len;
 	struct drop_table *table;
 	struct ring_buffer *rb;       /* with on_event only */
 	ebpfnet_drop_event_fn on_event;
@@ -149,35 +155,59 @@ static int pinned_map(const struct ebpfnet_drop *drop, const char *name)
 	return fd;
 }
 
+/* One 32-bit field of the mapped drop_config: loads and stores whole,
+ * in program order with the map syscalls around them. */
+static uint32_t conf_load(const uint32_t *field)
+{
+	return __atomic_load_n(field, __ATOMIC_SEQ_CST);
+}
+
+static void conf_store(uint32_t *field, uint32_t value)
+{
+	__atomic_store_n(field, value, __ATOMIC_SEQ_CST);
+}
+
 static int cfg_read(const struct ebpfnet_drop *drop, enum drop_cfg knob,
 		    uint32_t *value)
 {
-	__u32 key = knob;
-
-	if (bpf_map_lookup_elem(map_fd(drop->skel->maps.drop_config), &key,
-				value)) {
-		int err = -errno;
-
-		pr_warn("drop: cannot read setting %u: %s", key,
-			ebpfnet_strerror(err));
-		return err;
+	if ((unsigned int)knob >= DROP_CFG_NR) {
+		pr_warn("drop: no setting %u", (unsigned int)knob);
+		return -EINVAL;
 	}
+	*value = conf_load(&drop->conf->knob[knob]);
 	return 0;
 }
 
 static int cfg_write(const struct ebpfnet_drop *drop, enum drop_cfg knob,
 		     uint32_t value)
 {
-	__u32 key = knob;
+	if ((unsigned int)knob >= DROP_CFG_NR) {
+		pr_warn("drop: no setting %u", (unsigned int)knob);
+		return -EINVAL;
+	}
+	conf_store(&drop->conf->knob[knob], value);
+	return 0;
+}
 
-	if (bpf_map_update_elem(map_fd(drop->skel->maps.drop_config), &key,
-				&value, BPF_ANY)) {
+/* Map drop_config (after load). */
+static int conf_map(struct ebpfnet_drop *drop)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t len = sizeof(struct drop_config);
+	void *p;
+
+	if (page > 0)
+		len = (len + (size_t)page - 1) / (size_t)page * (size_t)page;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 map_fd(drop->skel->maps.drop_config), 0);
+	if (p == MAP_FAILED) {
 		int err = -errno;
 
-		pr_warn("drop: cannot write setting %u: %s", key,
-			ebpfnet_strerror(err));
+		pr_warn("drop: cannot map drop_config: %s", ebpfnet_strerror(err));
 		return err;
 	}
+	drop->conf = p;
+	drop->conf_len = len;
 	return 0;
 }
 
@@ -260,11 +290,28 @@ static int op_delete(int fd, const void *key, const char *what)
 	return 0;
 }
 
+/* Host prefixes (/32, /128) go to the exact-match hashes, which the
+ * program looks up before the tries: the rule model sees one table. */
+static bool is_host_prefix(int family, uint8_t len)
+{
+	return len == (family == 4 ? 32 : 128);
+}
+
+static int host_fd(const struct ebpfnet_drop *drop, int family)
+{
+	return map_fd(family == 4 ? drop->skel->maps.drop_host4 :
+				    drop->skel->maps.drop_host6);
+}
+
 static int ops_lpm_update(void *ctx, int family, const uint8_t *addr,
 			  uint8_t len, uint32_t class_id)
 {
 	struct ebpfnet_drop *drop = ctx;
 
+	if (is_host_prefix(family, len))
+		return op_update(host_fd(drop, family), addr, &class_id,
+				 family == 4 ? "writing an IPv4 host (drop_host4)" :
+					       "writing an IPv6 host (drop_host6)");
 	if (family == 4) {
 		struct drop_lpm4_key k = { .prefixlen = len };
 
@@ -285,6 +332,10 @@ static int ops_lpm_delete(void *ctx, int family, const uint8_t *addr,
 {
 	struct ebpfnet_drop *drop = ctx;
 
+	if (is_host_prefix(family, len))
+		return op_delete(host_fd(drop, family), addr,
+				 family == 4 ? "deleting an IPv4 host (drop_host4)" :
+					       "deleting an IPv6 host (drop_host6)");
 	if (family == 4) {
 		struct drop_lpm4_key k = { .prefixlen = len };
 
@@ -317,20 +368,109 @@ static int ops_tuple_delete(void *ctx, const struct drop_key *key)
 			 "deleting a rule entry (drop_tuples)");
 }
 
+/* The OR of the shape slots, slot `index` taken as `match`. */
+static uint32_t shapes_union_with(const struct drop_config *conf,
+				  uint32_t index, uint32_t match)
+{
+	uint32_t all = 0;
+
+	for (uint32_t i = 0; i < DROP_MAX_SHAPES; i++)
+		all |= i == index ? match : conf_load(&conf->shape[i]);
+	return all;
+}
+
+/* The union first grows to cover both the old and the new slot, then the
+ * slot changes, then the union shrinks to what is in use: a packet never
+ * sees a slot with a bit the union lacks. */
 static int ops_shape_set(void *ctx, uint32_t index, uint32_t match)
 {
 	struct ebpfnet_drop *drop = ctx;
+	struct drop_config *conf = drop->conf;
 
-	return op_update(map_fd(drop->skel->maps.drop_shapes), &index, &match,
-			 "writing a shape (drop_shapes)");
+	if (index >= DROP_MAX_SHAPES) {
+		pr_warn("drop: no shape slot %u", index);
+		return -EINVAL;
+	}
+	conf_store(&conf->shapes_union,
+		   conf_load(&conf->shapes_union) | match);
+	conf_store(&conf->shape[index], match);
+	conf_store(&conf->shapes_union, shapes_union_with(conf, index, match));
+	return 0;
+}
+
+/* Word w (0..3) of the mask of a len-bit prefix, network order. */
+static __be32 prefix_word_mask(uint32_t len, uint32_t w)
+{
+	uint32_t bits = len > 32 * w ? len - 32 * w : 0;
+
+	if (bits >= 32)
+		return 0xffffffffu;
+	return bits ? htonl(~0u << (32 - bits)) : 0;
+}
+
+static void sig_prefix(struct drop_sig *s, int side, const __be32 *pfx,
+		       uint32_t len)
+{
+	for (uint32_t w = 0; w < 4; w++) {
+		s->pfx_mask[4 * side + w] = prefix_word_mask(len, w);
+		s->pfx[4 * side + w] = pfx[w] & s->pfx_mask[4 * side + w];
+	}
+	s->prefixes = 1;
+}
+
+/* A field of the word drop_sig_fields() makes, all ones, when `bits`
+ * meet the rule's match. */
+static uint64_t sig_field_mask(uint32_t match, uint32_t bits, uint64_t field)
+{
+	return match & bits ? field : 0;
+}
+
+/* The model's signature rule -> the form the program reads (drop_abi.h):
+ * the fields as one masked word, the prefixes as masked words, the bytes
+ * as two masked words. */
+static void sig_compile(const struct drop_sig_rule *r, struct drop_sig *s)
+{
+	uint8_t value[DROP_SIG_MAX] = { 0 }, mask[DROP_SIG_MAX] = { 0 };
+	uint32_t mt = r->match;
+
+	memset(s, 0, sizeof(*s));
+	s->rule_id = r->rule_id;
+	s->action = r->action;
+	s->fields_mask =
+		sig_field_mask(mt, DROP_M_FAMILY | DROP_M_SRC | DROP_M_DST,
+			       drop_sig_fields(0xff, 0, 0, 0, 0, 0)) |
+		sig_field_mask(mt, DROP_M_PROTO, drop_sig_fields(0, 0xff, 0, 0, 0, 0)) |
+		sig_field_mask(mt, DROP_M_ICMP_TYPE, drop_sig_fields(0, 0, 0xff, 0, 0, 0)) |
+		sig_field_mask(mt, DROP_M_ICMP_CODE, drop_sig_fields(0, 0, 0, 0xff, 0, 0)) |
+		sig_field_mask(mt, DROP_M_SPORT, drop_sig_fields(0, 0, 0, 0, 0xffff, 0)) |
+		sig_field_mask(mt, DROP_M_DPORT, drop_sig_fields(0, 0, 0, 0, 0, 0xffff));
+	s->fields_value = drop_sig_fields(r->family, r->proto, r->icmp_type,
+					  r->icmp_code, r->sport, r->dport) &
+			  s->fields_mask;
+	s->need = (mt & DROP_M_L4 ? DROP_SIG_NEED_L4 : 0) |
+		  (r->sig_base ? DROP_SIG_NEED_L4_BASE : 0);
+	s->offset = r->sig_offset;
+	s->len = r->sig_len;
+	if (mt & DROP_M_SRC)
+		sig_prefix(s, 0, r->src, r->src_len);
+	if (mt & DROP_M_DST)
+		sig_prefix(s, 1, r->dst, r->dst_len);
+	for (uint32_t j = 0; j < r->sig_len && j < DROP_SIG_MAX; j++) {
+		mask[j] = r->mask[j];
+		value[j] = r->value[j] & r->mask[j];
+	}
+	memcpy(s->value, value, sizeof(s->value));
+	memcpy(s->mask, mask, sizeof(s->mask));
 }
 
 static int ops_sig_write(void *ctx, uint32_t slot,
 			 const struct drop_sig_rule *rule)
 {
 	struct ebpfnet_drop *drop = ctx;
+	struct drop_sig sig;
 
-	return op_update(map_fd(drop->skel->maps.drop_sigs), &slot, rule,
+	sig_compile(rule, &sig);
+	return op_update(map_fd(drop->skel->maps.drop_sigs), &slot, &sig,
 			 "writing a signature rule (drop_sigs)");
 }
 
@@ -481,15 +621,34 @@ static int read_lpm(int fd, int family, size_t addr_len, struct adopt_buf *b)
 	return errno == ENOENT ? 0 : map_write_err("walking an LPM trie", -errno);
 }
 
-static int read_shapes(const struct ebpfnet_drop *drop,
-		       uint32_t shapes[DROP_MAX_SHAPES])
+/* Every entry of one host hash (key: the address), as /32 or /128. */
+static int read_hosts(int fd, int family, size_t addr_len, struct adopt_buf *b)
 {
-	int fd = map_fd(drop->skel->maps.drop_shapes);
+	uint8_t key[16], next[16];
+	bool first = true;
+	uint32_t class_id;
+	int err;
 
+	while (!bpf_map_get_next_key(fd, first ? NULL : key, next)) {
+		first = false;
+		memcpy(key, next, addr_len);
+		if (bpf_map_lookup_elem(fd, key, &class_id)) {
+			if (errno == ENOENT)
+				continue;
+			return map_write_err("reading a host hash", -errno);
+		}
+		err = lpm_push(b, family, key, addr_len, addr_len * 8, class_id);
+		if (err)
+			return err;
+	}
+	return errno == ENOENT ? 0 : map_write_err("walking a host hash", -errno);
+}
+
+static void read_shapes(const struct ebpfnet_drop *drop,
+			uint32_t shapes[DROP_MAX_SHAPES])
+{
 	for (__u32 i = 0; i < DROP_MAX_SHAPES; i++)
-		if (bpf_map_lookup_elem(fd, &i, &shapes[i]))
-			return map_write_err("reading drop_shapes", -errno);
-	return 0;
+		shapes[i] = conf_load(&drop->conf->shape[i]);
 }
 
 /* Rebuild the model from the maps (called with the lock held). */
@@ -505,7 +664,11 @@ static int adopt(struct ebpfnet_drop *drop)
 	if (!err)
 		err = read_lpm(map_fd(drop->skel->maps.drop_lpm6), 6, 16, &b);
 	if (!err)
-		err = read_shapes(drop, shapes);
+		err = read_hosts(map_fd(drop->skel->maps.drop_host4), 4, 4, &b);
+	if (!err)
+		err = read_hosts(map_fd(drop->skel->maps.drop_host6), 6, 16, &b);
+	if (!err)
+		read_shapes(drop, shapes);
 	if (!err)
 		err = cfg_read(drop, DROP_CFG_SIG_BANK, &bank);
 	if (!err)
@@ -625,6 +788,8 @@ static int prepare_maps(struct ebpfnet_drop *drop, uint32_t max_rules)
 	if ((err = bpf_map__set_max_entries(skel->maps.drop_tuples, max_rules * 4)) ||
 	    (err = bpf_map__set_max_entries(skel->maps.drop_lpm4, (__u32)classes)) ||
 	    (err = bpf_map__set_max_entries(skel->maps.drop_lpm6, (__u32)classes)) ||
+	    (err = bpf_map__set_max_entries(skel->maps.drop_host4, (__u32)classes)) ||
+	    (err = bpf_map__set_max_entries(skel->maps.drop_host6, (__u32)classes)) ||
 	    (err = bpf_map__set_max_entries(skel->maps.drop_rule_counters, max_rules + 1)) ||
 	    (err = bpf_map__set_max_entries(skel->maps.drop_rules, max_rules)))
 		return map_write_err("sizing the maps", err);
@@ -710,6 +875,9 @@ static int load(struct ebpfnet_drop *drop, uint32_t opts_max_rules,
 		return err;
 	}
 	drop->config_id = map_id_of_fd(map_fd(drop->skel->maps.drop_config));
+	err = conf_map(drop);
+	if (err)
+		return err;
 	if (*created) {
 		err = set_defaults(drop);
 		if (err)
@@ -827,6 +995,8 @@ void ebpfnet_drop_destroy(struct ebpfnet_drop *drop)
 		return;
 	remove_if_empty(drop);
 	ring_buffer__free(drop->rb);
+	if (drop->conf)
+		munmap(drop->conf, drop->conf_len);
 	drop_bpf__destroy(drop->skel); /* our fds only: the pins stay */
 	drop_table_free(drop->table);
 	ebpfnet__xdp_chain_close(drop->chain);

@@ -5,22 +5,37 @@
  *
  * Classification, with a per-packet cost that does not grow with the rule
  * count:
- *  1. prefixes: one LPM trie per family maps every prefix used by a rule
- *     to a "class" id; a packet gets the class of its most specific
- *     source prefix and of its most specific destination prefix (0: none).
- *     A rule on a prefix P also holds for the more specific prefixes
- *     stored inside P: the library writes its tuple entries for their
- *     classes too (so the most specific class is enough).
+ *  1. prefixes: every prefix used by a rule maps to a "class" id; a packet
+ *     gets the class of its most specific source prefix and of its most
+ *     specific destination prefix (0: none). Host prefixes (/32, /128)
+ *     sit in exact-match hashes (drop_host4 / drop_host6, key: the
+ *     address), looked up first; only on a miss is the LPM trie of the
+ *     family (drop_lpm4 / drop_lpm6, the shorter prefixes) walked. The
+ *     library routes each prefix by its length; to the rule model both
+ *     are one table of prefixes. A rule on a prefix P also holds for the
+ *     more specific prefixes stored inside P: the library writes its
+ *     tuple entries for their classes too (so the most specific class is
+ *     enough).
  *  2. tuple space: every rule without a signature has a "shape" (the set
  *     of EBPFNET_DROP_MATCH_* fields it uses); for each shape slot in use
  *     (at most DROP_MAX_SHAPES) the packet's fields are masked to the
  *     shape and looked up in one hash: drop_key -> drop_verdict. Several
  *     slots may hold the same bits: rules whose prefixes nest would want
  *     the same key, so each sits in its own slot and all of them match.
+ *     The prefix lookups of step 1 are made only when a shape in use
+ *     has the side (struct drop_config.shapes_union).
  *  3. signature rules (at most DROP_MAX_SIG_RULES) are checked one by
- *     one: every field they set, then value/mask at the offset.
+ *     one, in the form the library compiles them to (struct drop_sig):
+ *     the packet's fields as one 64-bit word against a mask and value,
+ *     the prefixes as masked words, then the bytes as two 64-bit words
+ *     (byte by byte only when the window runs past the frame's end).
  * All matching rules are counted; a pass match beats any drop match; a
  * drop match drops; count rules only count. No match: the next XDP stage.
+ *
+ * Every knob and the shape slots live in ONE array element (drop_config,
+ * struct drop_config): a packet does one lookup for all of them. The
+ * library maps it (BPF_F_MMAPABLE) and stores each 32-bit field alone,
+ * so a packet sees every field either old or new, never torn.
  */
 #ifndef EBPFNET_DROP_ABI_H
 #define EBPFNET_DROP_ABI_H
@@ -54,7 +69,9 @@
 /* fields that need the L4 header (never match a non-first fragment) */
 #define DROP_M_L4 (DROP_M_ICMP_TYPE | DROP_M_ICMP_CODE | DROP_M_SPORT | DROP_M_DPORT)
 
-/* LPM trie keys (drop_lpm4 / drop_lpm6); value: __u32 class id (>= 1). */
+/* LPM trie keys (drop_lpm4 / drop_lpm6: prefixes shorter than the
+ * address); value: __u32 class id (>= 1). Host prefixes: drop_host4 /
+ * drop_host6, key the address alone (4 / 16 bytes), value the class id. */
 struct drop_lpm4_key {
 	__u32 prefixlen;
 	__u8 addr[4];
@@ -68,7 +85,7 @@ struct drop_lpm6_key {
 /* Tuple-space key (drop_tuples): the packet's fields masked to a shape;
  * fields outside the shape are zero. */
 struct drop_key {
-	__u32 shape;     /* index in drop_shapes */
+	__u32 shape;     /* slot in drop_config.shape[] */
 	__u32 src_class;
 	__u32 dst_class;
 	__be16 sport;
@@ -84,11 +101,8 @@ struct drop_verdict {
 	__u32 action;    /* DROP_ACT_* */
 };
 
-/* drop_shapes[i]: the DROP_M_* bits of shape i; 0: slot unused. */
-
-/* One signature rule (drop_sigs: two banks of DROP_MAX_SIG_RULES slots,
- * slot = bank * DROP_MAX_SIG_RULES + i; the library writes the inactive
- * bank, then flips DROP_CFG_SIG_BANK: an update is atomic). */
+/* One signature rule as the rule model (drop_table.c) describes it; the
+ * library compiles it into a struct drop_sig before writing it. */
 struct drop_sig_rule {
 	__u32 rule_id;   /* 0: slot unused */
 	__u32 action;
@@ -111,7 +125,40 @@ struct drop_sig_rule {
 	__u8 mask[DROP_SIG_MAX];
 };
 
-/* drop_config: an array of __u32 knobs, each updated alone (atomic). */
+/*
+ * One signature rule as the program reads it (drop_sigs: two banks of
+ * DROP_MAX_SIG_RULES slots, slot = bank * DROP_MAX_SIG_RULES + i; the
+ * library writes the inactive bank, then flips DROP_CFG_SIG_BANK: an
+ * update is atomic). Compiled by the library from a struct drop_sig_rule.
+ */
+#define DROP_SIG_NEED_L4 (1u << 0)      /* L4 fields usable (see l4_ok) */
+#define DROP_SIG_NEED_L4_BASE (1u << 1) /* where L4 starts is known */
+struct drop_sig {
+	__u32 rule_id;      /* 0: slot unused */
+	__u32 action;
+	__u64 fields_mask;  /* over drop_sig_fields() of the packet */
+	__u64 fields_value; /* already masked */
+	__u32 need;         /* DROP_SIG_NEED_*: packet properties required */
+	__u16 offset;       /* of the bytes, from L3 or (NEED_L4_BASE) L4 */
+	__u8 len;           /* 1..DROP_SIG_MAX */
+	__u8 prefixes;      /* non-zero: check pfx below */
+	__be32 pfx_mask[8]; /* source words 0-3, destination words 4-7 */
+	__be32 pfx[8];      /* already masked; mask 0 for an unused side */
+	__u64 value[2];     /* DROP_SIG_MAX bytes in packet order, masked */
+	__u64 mask[2];      /* zero past len */
+};
+
+/* The packet's fields that a signature rule may set, as one word (the
+ * ports in network order, as in struct pkt). */
+static inline __u64 drop_sig_fields(__u8 family, __u8 proto, __u8 icmp_type,
+				    __u8 icmp_code, __be16 sport, __be16 dport)
+{
+	return (__u64)family | (__u64)proto << 8 | (__u64)icmp_type << 16 |
+	       (__u64)icmp_code << 24 | (__u64)sport << 32 | (__u64)dport << 48;
+}
+
+/* drop_config: one element (struct drop_config) holding every knob and
+ * shape slot; each __u32 field is stored alone (atomic for readers). */
 enum drop_cfg {
 	DROP_CFG_NSHAPES = 0,     /* shape slots to scan: highest used + 1 */
 	DROP_CFG_NSIGS = 1,       /* signature slots to scan in the active bank */
@@ -123,6 +170,15 @@ enum drop_cfg {
 	 * model is older re-reads the maps before it changes anything */
 	DROP_CFG_GENERATION = 6,
 	DROP_CFG_NR = 8,
+};
+
+struct drop_config {
+	__u32 knob[DROP_CFG_NR];          /* by enum drop_cfg */
+	/* The OR of shape[]: written by the library before a shape gains
+	 * bits and after it loses them, so it always holds every bit of a
+	 * shape in use (a packet may skip a prefix lookup on it). */
+	__u32 shapes_union;
+	__u32 shape[DROP_MAX_SHAPES];     /* DROP_M_* bits of slot i; 0: unused */
 };
 
 /* Values of the DROP_CFG_FRAG / DROP_CFG_MALFORMED knobs and of
@@ -206,8 +262,8 @@ struct drop_rule_record {
 	__u16 sig_offset;
 	__u8 sig_value[DROP_SIG_MAX];
 	__u8 sig_mask[DROP_SIG_MAX];
-	/* The drop_shapes slot + 1 that holds the rule's tuple entries; 0
-	 * for signature rules. Rules of one shape whose prefixes nest sit in
+	/* The shape slot (drop_config.shape[]) + 1 that holds the rule's
+	 * tuple entries; 0 for signature rules. Rules of one shape whose prefixes nest sit in
 	 * different slots of the same bits, and never move, so adoption reads
 	 * the slot back instead of recomputing it. */
 	__u32 shape_slot;

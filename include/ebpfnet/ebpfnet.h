@@ -8,5 +8,6 @@
 #include <ebpfnet/core.h>
 #include <ebpfnet/hello.h>
 #include <ebpfnet/drop.h>
+#include <ebpfnet/lb.h>
 
 #endif /* EBPFNET_EBPFNET_H */

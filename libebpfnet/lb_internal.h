@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+/*
+ * lb: internal pieces shared by the object (lb.c), its pure helpers and
+ * the tests.
+ */
+#ifndef EBPFNET_LB_INTERNAL_H
+#define EBPFNET_LB_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <ebpfnet/lb.h>
+#include "lb_abi.h"
+
+/* ---- lb_ring.c: slots of lb_rings handed out to services (pure) ------- */
+
+/* First-fit allocator of contiguous ranges in [0, slots); freed ranges
+ * coalesce. */
+struct lb_ring_alloc;
+struct lb_ring_alloc *lb_ring_alloc_new(uint32_t slots);
+void lb_ring_alloc_destroy(struct lb_ring_alloc *a);
+/* A free range of `size` slots: its first slot in *base, or -ENOSPC. */
+int lb_ring_alloc_take(struct lb_ring_alloc *a, uint32_t size, uint32_t *base);
+/* Mark [base, base + size) used (adoption); -EINVAL if it overlaps. */
+int lb_ring_alloc_reserve(struct lb_ring_alloc *a, uint32_t base, uint32_t size);
+void lb_ring_alloc_release(struct lb_ring_alloc *a, uint32_t base, uint32_t size);
+uint32_t lb_ring_alloc_free_slots(const struct lb_ring_alloc *a);
+
+/* ---- maglev.c ------------------------------------------------------------- */
+
+/* True when n is a prime (the table sizes Maglev needs). */
+bool ebpfnet__is_prime(uint32_t n);
+
+/* ---- lb.c: for tests ------------------------------------------------------ */
+
+int ebpfnet__lb_prog_fd(const struct ebpfnet_lb *lb);
+
+#endif /* EBPFNET_LB_INTERNAL_H */
