@@ -114,6 +114,39 @@ struct lb_decap_config {
 	__u32 outer_src6_len;
 };
 
+/* lb_mtu: HASH, __u32 ifindex -> __u32 MTU of that interface (the L3 size
+ * a frame leaving by it may have). XDP_TX leaves by the interface the
+ * packet came in on: the library writes the MTU of every interface the
+ * balancer is attached to. No entry: no MTU check there. */
+#define LB_MTU_MAX_IFACES 1024
+
+/* lb_config.mtu_policy: the values of enum ebpfnet_lb_mtu_policy. */
+#define LB_MTU_POLICY_DROP 0
+#define LB_MTU_POLICY_ICMP 1
+
+/* lb_backend_val.state: the values of enum ebpfnet_lb_backend_state. */
+#define LB_BACKEND_ACTIVE 0
+#define LB_BACKEND_DRAINING 1
+#define LB_BACKEND_DOWN 2
+
+/* lb_vips: HASH, struct lb_vip_key -> __u32 (the number of services on
+ * that address), sized like max_services. Non-first fragments carry no
+ * ports, so only the address tells whether one is for a VIP. */
+struct lb_vip_key {
+	__u8 vip[16];
+	__u8 family;
+	__u8 pad[3];
+};
+
+/* lb_decap_stats: PERCPU_ARRAY of __u64, one per LB_DECAP_STAT_*. */
+enum lb_decap_stat {
+	LB_DECAP_STAT_DECAPSULATED = 0, /* outer header removed */
+	LB_DECAP_STAT_PASSED = 1,       /* not IPIP / IPv6-in-IP: untouched */
+	LB_DECAP_STAT_REJECTED = 2,     /* outer source outside the prefixes */
+	LB_DECAP_STAT_FAILED = 3,       /* a helper failed: dropped */
+	LB_DECAP_STAT_NR = 4,
+};
+
 /*
  * The flow hash, computed the same way by the datapath and by
  * ebpfnet_lb_simulate(): murmur3's steps over the 5-tuple's words, then

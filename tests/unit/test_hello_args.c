@@ -108,10 +108,10 @@ START_TEST(test_defaults)
 	ck_assert(!a.failed_only);
 	ck_assert_int_eq(a.hook, EBPFNET_HELLO_HOOK_AUTO);
 	ck_assert(!a.printk);
-	ck_assert_uint_eq(a.duration_s, 0);
-	ck_assert_uint_eq(a.count, 0);
-	ck_assert(!a.json);
-	ck_assert(!a.verbose);
+	ck_assert_uint_eq(a.opts.duration_s, 0);
+	ck_assert_uint_eq(a.opts.count, 0);
+	ck_assert(!a.opts.json);
+	ck_assert(!a.opts.verbose);
 }
 END_TEST
 
@@ -128,18 +128,18 @@ START_TEST(test_all_options)
 	ck_assert_str_eq(a.cgroup_path, "/sys/fs/cgroup/x");
 	ck_assert(a.failed_only);
 	ck_assert_int_eq(a.hook, EBPFNET_HELLO_HOOK_TRACEPOINT);
-	ck_assert_uint_eq(a.duration_s, 10);
-	ck_assert_uint_eq(a.count, 3);
-	ck_assert(a.json);
-	ck_assert(a.verbose);
+	ck_assert_uint_eq(a.opts.duration_s, 10);
+	ck_assert_uint_eq(a.opts.count, 3);
+	ck_assert(a.opts.json);
+	ck_assert(a.opts.verbose);
 	ck_assert(!a.printk);
 
 	/* --opt=value and --verbose */
 	a = OK("--uid=0", "--verbose", "--count=1");
 	ck_assert(a.filter_uid);
 	ck_assert_uint_eq(a.uid, 0);
-	ck_assert(a.verbose);
-	ck_assert_uint_eq(a.count, 1);
+	ck_assert(a.opts.verbose);
+	ck_assert_uint_eq(a.opts.count, 1);
 
 	/* the printk mode */
 	a = OK("--printk");
@@ -155,7 +155,7 @@ START_TEST(test_all_options)
 
 	/* "--" ends the options */
 	a = OK("--json", "--");
-	ck_assert(a.json);
+	ck_assert(a.opts.json);
 }
 END_TEST
 
@@ -196,14 +196,14 @@ START_TEST(test_numbers)
 	BAD("at least 1", "--duration", "0");
 	BAD("at least 1", "--count", "0");
 	BAD("at least 1", "--count", "000");
-	ck_assert_uint_eq(OK("--duration", "1").duration_s, 1);
-	ck_assert_uint_eq(OK("--duration", "31536000").duration_s, 31536000);
+	ck_assert_uint_eq(OK("--duration", "1").opts.duration_s, 1);
+	ck_assert_uint_eq(OK("--duration", "31536000").opts.duration_s, 31536000);
 	BAD("larger than 31536000", "--duration", "31536001");
 	BAD("larger than", "--duration", "4294967297");
-	ck_assert_uint_eq(OK("--count", "18446744073709551615").count,
+	ck_assert_uint_eq(OK("--count", "18446744073709551615").opts.count,
 			  UINT64_MAX);
 	BAD("larger than", "--count", "18446744073709551616");
-	ck_assert_uint_eq(OK("--count", "007").count, 7);
+	ck_assert_uint_eq(OK("--count", "007").opts.count, 7);
 	ck_assert_uint_eq(OK("--uid", "4294967294").uid, 4294967294u);
 	BAD("larger than", "--uid", "4294967295"); /* (uid_t)-1 */
 	BAD("larger than", "--uid", "4294967296");
@@ -317,10 +317,10 @@ START_TEST(test_repeatable)
 
 	for (i = 0; i < 3; i++) {
 		BAD("unknown", "-vx", "--json");
-		ck_assert(OK("--json", "-v").json);
+		ck_assert(OK("--json", "-v").opts.json);
 		BAD("requires an argument", "--count");
-		ck_assert_uint_eq(OK("--count", "5", "-v").count, 5);
-		ck_assert(!OK("-v").json);
+		ck_assert_uint_eq(OK("--count", "5", "-v").opts.count, 5);
+		ck_assert(!OK("-v").opts.json);
 	}
 }
 END_TEST
