@@ -43,11 +43,6 @@
 _Static_assert(EBPFNET_LB_MTU_DROP == LB_MTU_POLICY_DROP &&
 	       EBPFNET_LB_MTU_ICMP == LB_MTU_POLICY_ICMP, "MTU policies");
 
-/* lb_decap.c: the outer source prefixes, parsed alike for both objects
- * (to move to lb_internal.h). */
-int ebpfnet__lb_outer_parse(const char *src4, const char *src6,
-			    const char *opts_name, struct lb_decap_config *out);
-
 #define LB_OBJECT "lb"
 #define LB_LOCK_ATTEMPTS 5
 #define LB_NEXTHOP_TIMEOUT_MS 3000
@@ -1358,6 +1353,7 @@ int ebpfnet_lb_attach(struct ebpfnet_lb *lb, const char *ifname,
 	enum ebpfnet_xdp_mode active = mode;
 	uint32_t ifindex = 0;
 	int err, before;
+	bool there;
 
 	err = check_handle(lb, "ebpfnet_lb_attach");
 	if (!err)
@@ -1374,6 +1370,7 @@ int ebpfnet_lb_attach(struct ebpfnet_lb *lb, const char *ifname,
 		return ebpfnet__err(err);
 	before = lb_iface_count(lb);
 	err = before < 0 ? before : 0;
+	there = !err && ebpfnet_lb_mode(lb, ifname) >= 0;
 	/* the MTU before packets can meet the stage there */
 	if (!err)
 		err = mtu_write(lb, ifname, ifindex);
@@ -1385,6 +1382,8 @@ int ebpfnet_lb_attach(struct ebpfnet_lb *lb, const char *ifname,
 		if (err && before == 0)
 			ebpfnet__xdp_chain_clear_stage(lb->chain, XDP_STAGE_LB);
 	}
+	if (err && !there && lb->fd.mtu >= 0)
+		map_del(lb->fd.mtu, &ifindex, "deleting from lb_mtu");
 	unlock(lb);
 	if (err) {
 		pr_warn("lb: cannot attach to %s: %s", ifname, ebpfnet_strerror(err));
@@ -1416,11 +1415,10 @@ int ebpfnet_lb_detach(struct ebpfnet_lb *lb, const char *ifname)
 		if (ifindex && lb->fd.mtu >= 0)
 			map_del(lb->fd.mtu, &ifindex, "deleting from lb_mtu");
 		left = lb_iface_count(lb);
-		/* services stay (node state); the slot only while in use */
+		/* The services stay (node state); the stage slot only while an
+		 * interface uses it, so that drop can remove an unused chain. */
 		if (left == 0)
 			ebpfnet__xdp_chain_clear_stage(lb->chain, XDP_STAGE_LB);
-		if (left == 0 && ebpfnet__xdp_chain_unused(lb->chain))
-			ebpfnet__xdp_chain_remove(lb->chain);
 		pr_info("lb: detached from %s", ifname);
 	}
 	unlock(lb);
@@ -1887,6 +1885,9 @@ int ebpfnet_lb_backend_set(struct ebpfnet_lb *lb,
 		goto out;
 	}
 	old = *b;
+	/* weight 0 in set(): keep the current one (a state change alone) */
+	if (!EBPFNET_OPTS_GET(backend, weight, 0))
+		want.weight = old.weight;
 	b->weight = want.weight;
 	b->state = want.state;
 	memcpy(b->mac, want.mac, sizeof(b->mac));

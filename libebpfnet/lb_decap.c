@@ -78,13 +78,6 @@ static int prefix_parse(const char *what, const char *text, int family,
 	return 0;
 }
 
-/*
- * The outer source prefixes from options (NULL: the defaults) into the
- * first fields that lb_config and lb_decap_config share. `opts_name`
- * names the options struct in messages.
- */
-int ebpfnet__lb_outer_parse(const char *src4, const char *src6,
-			    const char *opts_name, struct lb_decap_config *out);
 int ebpfnet__lb_outer_parse(const char *src4, const char *src6,
 			    const char *opts_name, struct lb_decap_config *out)
 {

@@ -31,6 +31,16 @@ uint32_t lb_ring_alloc_free_slots(const struct lb_ring_alloc *a);
 /* True when n is a prime (the table sizes Maglev needs). */
 bool ebpfnet__is_prime(uint32_t n);
 
+/* ---- lb_decap.c ------------------------------------------------------------ */
+
+/* The outer source prefixes from options (NULL: the defaults,
+ * 172.16.0.0/16 and 100::/64; at most /16 and /64, since the rest of the
+ * address is built per flow) into the fields lb_config and
+ * lb_decap_config share. `opts_name` names the options struct in
+ * messages. */
+int ebpfnet__lb_outer_parse(const char *src4, const char *src6,
+			    const char *opts_name, struct lb_decap_config *out);
+
 /* ---- lb.c: for tests ------------------------------------------------------ */
 
 int ebpfnet__lb_prog_fd(const struct ebpfnet_lb *lb);

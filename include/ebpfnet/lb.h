@@ -96,8 +96,9 @@ EBPFNET_API int ebpfnet_lb_service_del(struct ebpfnet_lb *lb,
 				       const struct ebpfnet_lb_service *service);
 
 /* Backends of a service (identified by vip, port, proto). add: -EEXIST
- * when the address is there; set: changes weight and state; del: its
- * connections move on their next packet. Every change rewrites only the
+ * when the address is there; set: changes weight and state (weight 0
+ * keeps the current weight); del: its connections move on their next
+ * packet. Every change rewrites only the
  * Maglev slots that change, in an order that keeps each packet's view
  * consistent, and never moves a connection whose backend stays active or
  * draining. */
