@@ -96,13 +96,13 @@ START_TEST(test_attach_detach)
 	ck_assert_str_eq(args.ifname, "veth0");
 	ck_assert_int_eq(args.mode, EBPFNET_XDP_MODE_AUTO);
 	ck_assert_ptr_null(args.pin_root);
-	ck_assert(!args.json && !args.verbose && !args.help);
+	ck_assert(!args.opts.json && !args.opts.verbose && !args.help);
 
 	parse_ok("attach veth0 --mode generic");
 	ck_assert_int_eq(args.mode, EBPFNET_XDP_MODE_GENERIC);
 	parse_ok("--json attach --mode=native veth0 -v --pin-root /tmp/x");
 	ck_assert_int_eq(args.mode, EBPFNET_XDP_MODE_NATIVE);
-	ck_assert(args.json && args.verbose);
+	ck_assert(args.opts.json && args.opts.verbose);
 	ck_assert_str_eq(args.pin_root, "/tmp/x");
 	ck_assert_str_eq(args.ifname, "veth0");
 	parse_ok("attach eth0 --outer-src4 172.30.0.0/16 --outer-src6 100:0:0:1::/64");
@@ -197,7 +197,7 @@ START_TEST(test_read_commands)
 	ck_assert_int_eq(args.nops, 0);
 	parse_ok("--json stats");
 	ck_assert_int_eq(args.cmd, LB_CMD_STATS);
-	ck_assert(args.json);
+	ck_assert(args.opts.json);
 
 	parse_ok("simulate 192.0.2.7:40000 10.0.0.1:80/tcp --json");
 	ck_assert_int_eq(args.cmd, LB_CMD_SIMULATE);
@@ -231,12 +231,12 @@ START_TEST(test_help_and_dashdash)
 	/* after "--": operands, even those that look like options */
 	parse_ok("--json -- service add 10.0.0.1:80/tcp");
 	ck_assert_int_eq(args.cmd, LB_CMD_SERVICE_ADD);
-	ck_assert(args.json);
+	ck_assert(args.opts.json);
 	ck_assert_int_eq(parse("list -- --json"), -1);
 	ck_assert_str_eq(err, "unexpected argument '--json' after 'list'");
 	/* state from a previous call does not leak */
 	parse_ok("list");
-	ck_assert(!args.json);
+	ck_assert(!args.opts.json);
 }
 END_TEST
 

@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+/*
+ * ebpfnet-lb: manage the node's XDP load balancer (services, backends,
+ * the interfaces it runs on, the backends' decapsulation program). A thin
+ * CLI over the public API of libebpfnet: see ebpfnet-lb(8).
+ *
+ * Everything is pinned: each command changes or reads the node's state
+ * and returns; the balancer keeps forwarding after it exits.
+ *
+ * Exit status: 0, 1 on an error (one line on stderr), 2 on a usage error.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ebpfnet/ebpfnet.h>
+
+#include "cli_msgs.h"
+#include "cli_out.h"
+#include "lb_args.h"
+
+const char cli_program[] = "ebpfnet-lb";
+
+struct cli {
+	struct lb_args args;
+	struct ebpfnet_lb *lb;
+	struct cli_out out;  /* formatter output */
+};
+
+/* ---- output -------------------------------------------------------------- */
+
+static int format_service(const void *obj, enum ebpfnet_format format,
+			  char *buf, size_t len)
+{
+	return ebpfnet_lb_service_format(obj, format, buf, len);
+}
+
+static int format_backend(const void *obj, enum ebpfnet_format format,
+			  char *buf, size_t len)
+{
+	return ebpfnet_lb_backend_format(obj, format, buf, len);
+}
+
+static int format_json_string(const void *obj, enum ebpfnet_format format,
+			      char *buf, size_t len)
+{
+	(void)format;
+	return ebpfnet_json_string(obj, buf, len);
+}
+
+static enum ebpfnet_format out_format(const struct cli *cli)
+{
+	return cli->args.opts.json ? EBPFNET_FORMAT_JSON : EBPFNET_FORMAT_TEXT;
+}
+
+/* Print obj as fn formats it (no newline): 0 or the format error. */
+static int put(struct cli *cli, cli_format_fn fn, const void *obj,
+	       enum ebpfnet_format format)
+{
+	const char *text = cli_out_format(&cli->out, fn, obj, format);
+
+	if (!text)
+		return cli->out.format_err;
+	fputs(text, stdout);
+	return 0;
+}
+
+/* Flush stdout: CLI_EXIT_OK, or the error line. */
+static int finish_output(struct cli *cli)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		cli->out.write_err = cli_neg_errno();
+	if (cli->out.write_err) {
+		cli_msgs_reset_reason();
+		return cli_fail(cli->out.write_err, "cannot write the output");
+	}
+	return CLI_EXIT_OK;
+}
+
+/* ---- the balancer -------------------------------------------------------- */
+
+static const char *pin_root(const struct cli *cli)
+{
+	return cli->args.pin_root ? cli->args.pin_root : EBPFNET_PIN_ROOT_DEFAULT;
+}
+
+/*
+ * Open the node's balancer. Only attach, service add and backend add
+ * create one (OPEN_CREATE): the other commands have nothing to work on
+ * without it, and creating it there would leave state behind for nothing.
+ * OPEN_EXISTING_QUIET: when there is none, -ENOENT and no error line.
+ */
+enum open_how { OPEN_EXISTING, OPEN_CREATE, OPEN_EXISTING_QUIET };
+
+static int open_lb(struct cli *cli, enum open_how how)
+{
+	EBPFNET_OPTS(ebpfnet_lb_opts, opts,
+		.pin_root = cli->args.pin_root,
+		.outer_src4 = cli->args.outer_src4,
+		.outer_src6 = cli->args.outer_src6,
+		.open_existing = how != OPEN_CREATE);
+	int err;
+
+	cli_msgs_reset_reason();
+	cli->lb = ebpfnet_lb_open(&opts);
+	if (cli->lb)
+		return CLI_EXIT_OK;
+	err = cli_neg_errno();
+	if (err == -ENOENT && how == OPEN_EXISTING_QUIET) {
+		cli_msgs_discard(); /* "there is none" is no warning here */
+		return -ENOENT;
+	}
+	if (err == -ENOENT)
+		return cli_error("there is no load balancer under %s (add a service or attach it first)",
+				 pin_root(cli));
+	return cli_fail(err, "cannot open the load balancer under %s",
+			pin_root(cli));
+}
+
+/* A name the kernel does not know fails here, before anything is opened
+ * (which would create the node's pinned state for nothing). */
+static int check_iface(const char *ifname)
+{
+	if (strlen(ifname) >= IF_NAMESIZE)
+		return cli_fail(-EINVAL, "invalid interface name '%s'", ifname);
+	if (!if_nametoindex(ifname))
+		return cli_fail(errno == ENODEV ? -ENODEV : cli_neg_errno(),
+				"cannot find interface '%s'", ifname);
+	return CLI_EXIT_OK;
+}
+
+/* {"interface":"<ifname>",<rest>} or the text line. */
+static int put_iface_result(struct cli *cli, const char *json_rest,
+			    const char *text_fmt)
+{
+	const char *ifname = cli->args.ifname;
+
+	if (!cli->args.opts.json) {
+		printf(text_fmt, ifname);
+		putchar('\n');
+		return CLI_EXIT_OK;
+	}
+	fputs("{\"interface\":", stdout);
+	if (put(cli, format_json_string, ifname, EBPFNET_FORMAT_JSON))
+		return cli_fail(cli->out.format_err, "cannot format the output");
+	printf(",%s}\n", json_rest);
+	return CLI_EXIT_OK;
+}
+
+/* ---- attach, detach ------------------------------------------------------ */
+
+static int cmd_attach(struct cli *cli)
+{
+	const char *ifname = cli->args.ifname;
+	char rest[64], text[64];
+	int rc, mode;
+
+	rc = check_iface(ifname);
+	if (rc == CLI_EXIT_OK)
+		rc = open_lb(cli, OPEN_CREATE);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_attach(cli->lb, ifname, cli->args.mode);
+	if (rc)
+		return cli_fail(rc, "cannot attach to %s", ifname);
+	mode = ebpfnet_lb_mode(cli->lb, ifname);
+	if (mode < 0)
+		return cli_fail(mode, "attached to %s, but cannot read the mode back",
+				ifname);
+	snprintf(rest, sizeof(rest), "\"mode\":\"%s\"",
+		 ebpfnet_xdp_mode_name((enum ebpfnet_xdp_mode)mode));
+	snprintf(text, sizeof(text), "attached to %%s (%s)",
+		 ebpfnet_xdp_mode_name((enum ebpfnet_xdp_mode)mode));
+	return put_iface_result(cli, rest, text);
+}
+
+static int cmd_detach(struct cli *cli)
+{
+	int rc = open_lb(cli, OPEN_EXISTING);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_detach(cli->lb, cli->args.ifname);
+	if (rc)
+		return cli_fail(rc, "cannot detach from %s", cli->args.ifname);
+	return put_iface_result(cli, "\"detached\":true", "detached from %s");
+}
+
+/* ---- services and backends ---------------------------------------------- */
+
+static int cmd_service_add(struct cli *cli)
+{
+	int rc = open_lb(cli, OPEN_CREATE);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_service_add(cli->lb, &cli->args.service);
+	return rc ? cli_fail(rc, "cannot add service %s", cli->args.ops[0])
+		  : CLI_EXIT_OK;
+}
+
+static int cmd_service_del(struct cli *cli)
+{
+	int rc = open_lb(cli, OPEN_EXISTING);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_service_del(cli->lb, &cli->args.service);
+	return rc ? cli_fail(rc, "cannot delete service %s", cli->args.ops[0])
+		  : CLI_EXIT_OK;
+}
+
+static void backend_init(struct ebpfnet_lb_backend *be, const struct lb_args *a)
+{
+	memset(be, 0, sizeof(*be));
+	be->sz = sizeof(*be);
+	be->addr = a->addr;
+	be->weight = a->has_weight ? a->weight : 1;
+	be->state = a->has_state ? a->state : EBPFNET_LB_BACKEND_ACTIVE;
+}
+
+static int cmd_backend_add(struct cli *cli)
+{
+	struct ebpfnet_lb_backend be;
+	int rc = open_lb(cli, OPEN_CREATE);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	backend_init(&be, &cli->args);
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_backend_add(cli->lb, &cli->args.service, &be);
+	return rc ? cli_fail(rc, "cannot add backend %s to %s", cli->args.ops[1],
+			     cli->args.ops[0])
+		  : CLI_EXIT_OK;
+}
+
+static int cmd_backend_del(struct cli *cli)
+{
+	int rc = open_lb(cli, OPEN_EXISTING);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_backend_del(cli->lb, &cli->args.service, &cli->args.addr);
+	return rc ? cli_fail(rc, "cannot remove backend %s from %s",
+			     cli->args.ops[1], cli->args.ops[0])
+		  : CLI_EXIT_OK;
+}
+
+static bool addr_equal(const struct ebpfnet_lb_addr *a,
+		       const struct ebpfnet_lb_addr *b)
+{
+	size_t n = a->family == AF_INET ? 4 : 16;
+
+	return a->family == b->family && !memcmp(a->addr, b->addr, n);
+}
+
+/* backend set: the backend as it is now, for the field not given. */
+struct find_backend {
+	const struct ebpfnet_lb_addr *addr;
+	struct ebpfnet_lb_backend found;
+	bool seen;
+};
+
+static int find_backend_one(void *ctx, const struct ebpfnet_lb_backend *be,
+			    const struct ebpfnet_lb_counters *counters)
+{
+	struct find_backend *f = ctx;
+
+	(void)counters;
+	if (!addr_equal(&be->addr, f->addr))
+		return 0;
+	f->found = *be;
+	f->seen = true;
+	return 1; /* found: stop the walk */
+}
+
+static int cmd_backend_set(struct cli *cli)
+{
+	const struct lb_args *a = &cli->args;
+	struct find_backend f = { .addr = &a->addr };
+	struct ebpfnet_lb_backend be;
+	int rc = open_lb(cli, OPEN_EXISTING);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_backends(cli->lb, &a->service, find_backend_one, &f);
+	if (rc < 0)
+		return cli_fail(rc, "cannot read the backends of %s", a->ops[0]);
+	if (!f.seen)
+		return cli_error("%s is not a backend of %s", a->ops[1], a->ops[0]);
+	backend_init(&be, a);
+	if (!a->has_weight)
+		be.weight = f.found.weight;
+	if (!a->has_state)
+		be.state = f.found.state;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_backend_set(cli->lb, &a->service, &be);
+	return rc ? cli_fail(rc, "cannot change backend %s of %s", a->ops[1],
+			     a->ops[0])
+		  : CLI_EXIT_OK;
+}
+
+/* ---- decap --------------------------------------------------------------- */
+
+static int cmd_decap(struct cli *cli)
+{
+	const struct lb_args *a = &cli->args;
+	EBPFNET_OPTS(ebpfnet_lb_decap_opts, opts,
+		.pin_root = a->pin_root,
+		.outer_src4 = a->outer_src4,
+		.outer_src6 = a->outer_src6);
+	bool attach = a->cmd == LB_CMD_DECAP_ATTACH;
+	int rc = attach ? check_iface(a->ifname) : CLI_EXIT_OK;
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = attach ? ebpfnet_lb_decap_attach(a->ifname, &opts)
+		    : ebpfnet_lb_decap_detach(a->ifname, &opts);
+	if (rc)
+		return cli_fail(rc, "cannot %s the decapsulation program %s %s",
+				attach ? "attach" : "detach",
+				attach ? "to" : "from", a->ifname);
+	return attach ? put_iface_result(cli, "\"decap\":\"attached\"",
+					 "decapsulating on %s")
+		      : put_iface_result(cli, "\"decap\":\"detached\"",
+					 "no longer decapsulating on %s");
+}
+
+/* ---- list ---------------------------------------------------------------- */
+
+/* Services are collected first, then their backends walked one by one:
+ * no library call is made from inside another's callback. */
+struct service_row {
+	struct ebpfnet_lb_service service;
+	struct ebpfnet_lb_counters counters;
+};
+
+struct service_rows {
+	struct service_row *rows;
+	size_t n, cap;
+};
+
+static int collect_service(void *ctx, const struct ebpfnet_lb_service *svc,
+			   const struct ebpfnet_lb_counters *counters)
+{
+	struct service_rows *r = ctx;
+	struct service_row *row;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 16;
+		struct service_row *bigger = realloc(r->rows, cap * sizeof(*bigger));
+
+		if (!bigger)
+			return -ENOMEM;
+		r->rows = bigger;
+		r->cap = cap;
+	}
+	row = &r->rows[r->n++];
+	memset(row, 0, sizeof(*row));
+	memcpy(&row->service, svc,
+	       svc->sz < sizeof(row->service) ? svc->sz : sizeof(row->service));
+	row->service.sz = sizeof(row->service);
+	memcpy(&row->counters, counters,
+	       counters->sz < sizeof(row->counters) ? counters->sz :
+						      sizeof(row->counters));
+	row->counters.sz = sizeof(row->counters);
+	return 0;
+}
+
+struct list_ctx {
+	struct cli *cli;
+	bool first;
+};
+
+static void put_counters(const struct cli *cli,
+			 const struct ebpfnet_lb_counters *c)
+{
+	if (cli->args.opts.json)
+		printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
+		       ",\"new_conns\":%" PRIu64, c->packets, c->bytes,
+		       c->new_conns);
+	else
+		printf("\t%" PRIu64 " packets\t%" PRIu64 " bytes\t%" PRIu64
+		       " new connections\n", c->packets, c->bytes, c->new_conns);
+}
+
+static int list_backend(void *ctx, const struct ebpfnet_lb_backend *be,
+			const struct ebpfnet_lb_counters *counters)
+{
+	struct list_ctx *l = ctx;
+	struct cli *cli = l->cli;
+	int err;
+
+	if (cli->args.opts.json)
+		printf("%s{\"backend\":", l->first ? "" : ",");
+	else
+		fputs("  backend ", stdout);
+	err = put(cli, format_backend, be, out_format(cli));
+	if (err)
+		return err;
+	put_counters(cli, counters);
+	if (cli->args.opts.json)
+		putchar('}');
+	l->first = false;
+	return 0;
+}
+
+static int list_service(struct cli *cli, const struct service_row *row,
+			bool first)
+{
+	struct list_ctx l = { .cli = cli, .first = true };
+	int rc;
+
+	if (cli->args.opts.json)
+		printf("%s{\"service\":", first ? "" : ",");
+	else
+		fputs("service ", stdout);
+	if (put(cli, format_service, &row->service, out_format(cli)))
+		return cli_fail(cli->out.format_err, "cannot format a service");
+	if (!cli->args.opts.json && row->service.table_size)
+		printf(" table-size %" PRIu32, row->service.table_size);
+	put_counters(cli, &row->counters);
+	if (cli->args.opts.json)
+		fputs(",\"backends\":[", stdout);
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_backends(cli->lb, &row->service, list_backend, &l);
+	if (cli->out.format_err)
+		return cli_fail(cli->out.format_err, "cannot format a backend");
+	/* a service deleted since the first walk has no backends left */
+	if (rc < 0 && rc != -ENOENT)
+		return cli_fail(rc, "cannot list the backends of a service");
+	if (cli->args.opts.json)
+		fputs("]}", stdout);
+	return CLI_EXIT_OK;
+}
+
+static int cmd_list(struct cli *cli)
+{
+	struct service_rows r = { 0 };
+	size_t i;
+	int rc = open_lb(cli, OPEN_EXISTING_QUIET);
+
+	/* no balancer: no service */
+	if (rc == -ENOENT) {
+		if (cli->args.opts.json)
+			puts("[]");
+		return CLI_EXIT_OK;
+	}
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_services(cli->lb, collect_service, &r);
+	if (rc < 0) {
+		free(r.rows);
+		return cli_fail(rc, "cannot list the services");
+	}
+	if (cli->args.opts.json)
+		putchar('[');
+	for (i = 0, rc = CLI_EXIT_OK; i < r.n && rc == CLI_EXIT_OK; i++)
+		rc = list_service(cli, &r.rows[i], i == 0);
+	/* what was printed so far ends its line, even after an error */
+	if (cli->args.opts.json)
+		puts(rc == CLI_EXIT_OK ? "]" : "");
+	free(r.rows);
+	return rc;
+}
+
+/* ---- stats --------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	size_t offset;
+	bool u32;
+} stat_fields[] = {
+#define STAT64(f) { #f, offsetof(struct ebpfnet_lb_stats, f), false }
+#define STAT32(f) { #f, offsetof(struct ebpfnet_lb_stats, f), true }
+	STAT64(conn_hits), STAT64(conn_misses), STAT64(forwarded),
+	STAT64(not_service), STAT64(no_backend), STAT64(too_big),
+	STAT64(icmp_forwarded), STAT64(fragments), STAT64(malformed),
+	STAT64(no_neighbour), STAT32(services), STAT32(backends),
+#undef STAT64
+#undef STAT32
+};
+
+static int cmd_stats(struct cli *cli)
+{
+	EBPFNET_OPTS(ebpfnet_lb_stats, stats);
+	size_t i;
+	int rc = open_lb(cli, OPEN_EXISTING);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_stats(cli->lb, &stats);
+	if (rc)
+		return cli_fail(rc, "cannot read the counters");
+	for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
+		const char *p = (const char *)&stats + stat_fields[i].offset;
+		uint64_t v;
+
+		if (stat_fields[i].u32) {
+			uint32_t v32;
+
+			memcpy(&v32, p, sizeof(v32));
+			v = v32;
+		} else {
+			memcpy(&v, p, sizeof(v));
+		}
+		if (cli->args.opts.json)
+			printf("%s\"%s\":%" PRIu64, i ? "," : "{",
+			       stat_fields[i].name, v);
+		else
+			printf("%-15s %20" PRIu64 "\n", stat_fields[i].name, v);
+	}
+	if (cli->args.opts.json)
+		puts("}");
+	return CLI_EXIT_OK;
+}
+
+/* ---- simulate, set ------------------------------------------------------- */
+
+static int cmd_simulate(struct cli *cli)
+{
+	const struct lb_args *a = &cli->args;
+	EBPFNET_OPTS(ebpfnet_lb_backend, be);
+	char ip[INET6_ADDRSTRLEN];
+	int rc = open_lb(cli, OPEN_EXISTING);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_simulate(cli->lb, &a->flow, &be);
+	if (rc == -ENOENT)
+		return cli_error("no backend for %s -> %s (not a service, or no usable backend)",
+				 a->ops[0], a->ops[1]);
+	if (rc)
+		return cli_fail(rc, "cannot simulate %s -> %s", a->ops[0], a->ops[1]);
+	if (a->opts.json) {
+		fputs("{\"backend\":", stdout);
+		if (put(cli, format_backend, &be, EBPFNET_FORMAT_JSON))
+			return cli_fail(cli->out.format_err, "cannot format the backend");
+		puts("}");
+		return CLI_EXIT_OK;
+	}
+	if (!inet_ntop(be.addr.family, be.addr.addr, ip, sizeof(ip)))
+		return cli_fail(-EINVAL, "cannot format the backend's address");
+	puts(ip);
+	return CLI_EXIT_OK;
+}
+
+static int cmd_set_mtu_policy(struct cli *cli)
+{
+	int rc = open_lb(cli, OPEN_EXISTING);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_set_mtu_policy(cli->lb, cli->args.mtu_policy);
+	return rc ? cli_fail(rc, "cannot set the mtu policy to %s", cli->args.ops[0])
+		  : CLI_EXIT_OK;
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+/* Indexed by enum lb_cmd. */
+static int (*const runners[])(struct cli *cli) = {
+	[LB_CMD_ATTACH] = cmd_attach,
+	[LB_CMD_DETACH] = cmd_detach,
+	[LB_CMD_SERVICE_ADD] = cmd_service_add,
+	[LB_CMD_SERVICE_DEL] = cmd_service_del,
+	[LB_CMD_BACKEND_ADD] = cmd_backend_add,
+	[LB_CMD_BACKEND_DEL] = cmd_backend_del,
+	[LB_CMD_BACKEND_SET] = cmd_backend_set,
+	[LB_CMD_DECAP_ATTACH] = cmd_decap,
+	[LB_CMD_DECAP_DETACH] = cmd_decap,
+	[LB_CMD_LIST] = cmd_list,
+	[LB_CMD_STATS] = cmd_stats,
+	[LB_CMD_SIMULATE] = cmd_simulate,
+	[LB_CMD_SET_MTU_POLICY] = cmd_set_mtu_policy,
+};
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	char err[512];
+	int rc;
+
+	memset(&cli, 0, sizeof(cli));
+	rc = lb_args_parse(argc, argv, &cli.args, err, sizeof(err));
+	if (rc < 0)
+		return cli_usage_error(err);
+	if (rc == 1) {
+		lb_args_usage(stdout);
+		return fflush(stdout) == EOF ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+	}
+
+	cli_msgs_start(cli.args.opts.verbose);
+	/* warnings wait for the outcome: the detail of the error line, or
+	 * shown after a success (an unreachable next hop, say) */
+	cli_msgs_hold(true);
+	rc = runners[cli.args.cmd](&cli);
+	if (rc == CLI_EXIT_OK)
+		rc = finish_output(&cli);
+	if (rc == CLI_EXIT_OK)
+		cli_msgs_release();
+
+	ebpfnet_lb_destroy(cli.lb);
+	cli_msgs_stop();
+	cli_out_free(&cli.out);
+	return rc;
+}
