@@ -12,7 +12,11 @@
 
 #include <ebpfnet/ebpfnet.h>
 
+#include "cli_msgs.h"
+
 #define PROG "ebpfnet-probe"
+
+const char cli_program[] = PROG;
 
 static bool verbose;
 
@@ -27,6 +31,8 @@ static void usage(FILE *out)
 		"  -h, --help     show this help\n");
 }
 
+/* Each message at once, warnings always: so the error line (cli_fail) never
+ * carries the library's reason in parentheses here. */
 static void print_message(enum ebpfnet_print_level level, const char *msg)
 {
 	static const char *const names[] = { "warn", "info", "debug" };
@@ -35,12 +41,6 @@ static void print_message(enum ebpfnet_print_level level, const char *msg)
 		return;
 	fprintf(stderr, PROG ": %s: %s\n",
 		(unsigned)level < 3 ? names[level] : "debug", msg);
-}
-
-static int fail(int code, const char *what, int err)
-{
-	fprintf(stderr, PROG ": error: %s: %s\n", what, ebpfnet_strerror(err));
-	return code;
 }
 
 static int print_features(bool json)
@@ -53,23 +53,23 @@ static int print_features(bool json)
 
 	err = ebpfnet_probe_features(&features);
 	if (err)
-		return fail(1, "probing the kernel", err);
+		return cli_fail(err, "probing the kernel");
 	need = ebpfnet_features_format(&features, format, NULL, 0);
 	if (need < 0)
-		return fail(1, "formatting", need);
+		return cli_fail(need, "formatting");
 	text = malloc((size_t)need + 1);
 	if (!text)
-		return fail(1, "formatting", -ENOMEM);
+		return cli_fail(-ENOMEM, "formatting");
 	err = ebpfnet_features_format(&features, format, text, (size_t)need + 1);
 	if (err < 0) {
 		free(text);
-		return fail(1, "formatting", err);
+		return cli_fail(err, "formatting");
 	}
 	printf("%s\n", text);
 	free(text);
 	if (fflush(stdout))
-		return fail(1, "writing the output", -errno);
-	return 0;
+		return cli_fail(-errno, "writing the output");
+	return CLI_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -96,23 +96,20 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return CLI_EXIT_OK;
 		default:
 			/* A long option shows whole ("--json=1"); a short one
 			 * may sit inside a cluster ("-vx"): name its letter. */
 			if (!strncmp(argv[arg], "--", 2))
-				fprintf(stderr, PROG ": error: bad option '%s' (try --help)\n",
-					argv[arg]);
+				cli_error("bad option '%s' (try --help)", argv[arg]);
 			else
-				fprintf(stderr, PROG ": error: unknown option '-%c' (try --help)\n",
-					optopt);
-			return 2;
+				cli_error("unknown option '-%c' (try --help)", optopt);
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, PROG ": error: unexpected argument '%s' (try --help)\n",
-			argv[optind]);
-		return 2;
+		cli_error("unexpected argument '%s' (try --help)", argv[optind]);
+		return CLI_EXIT_USAGE;
 	}
 	ebpfnet_set_print(print_message);
 	if (verbose)

@@ -7,14 +7,14 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "hello_args.h"
 
-/* Long-only options get values past any char. */
+/* Long-only options get values past any char (and the shared ones). */
 enum {
 	OPT_UID = 0x100,
 	OPT_COMM,
@@ -22,11 +22,6 @@ enum {
 	OPT_FAILED,
 	OPT_MODE,
 	OPT_PRINTK,
-	OPT_DURATION,
-	OPT_COUNT,
-	OPT_JSON,
-	OPT_VERBOSE = 'v',
-	OPT_HELP = 'h',
 };
 
 static const struct option long_options[] = {
@@ -36,12 +31,12 @@ static const struct option long_options[] = {
 	{ "failed", no_argument, NULL, OPT_FAILED },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "printk", no_argument, NULL, OPT_PRINTK },
-	{ "duration", required_argument, NULL, OPT_DURATION },
-	{ "count", required_argument, NULL, OPT_COUNT },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+	CLI_OPTION_DURATION,
+	CLI_OPTION_COUNT,
+	CLI_OPTION_JSON,
+	CLI_OPTION_VERBOSE,
+	CLI_OPTION_HELP,
+	CLI_OPTION_END,
 };
 
 /* '+': stop at the first non-option (argv is left in order); ':': report a
@@ -78,48 +73,12 @@ void hello_args_usage(FILE *out)
 	      out);
 }
 
-static int usage_error(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* Every number here is "positive": the message says no sign is taken. */
+#define NOT_NUMBER "not a positive decimal number"
 
-static int usage_error(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
-/*
- * A decimal number in [min, max]: digits only (strtoull alone would take
- * leading spaces, a sign, and wrap "-1" around). 0 or -1 (err written).
- */
-static int parse_number(const char *opt, const char *s, uint64_t min,
-			uint64_t max, uint64_t *out, char *err, size_t errlen)
-{
-	unsigned long long v;
-	char *end;
-
-	if (*s < '0' || *s > '9')
-		return usage_error(err, errlen, "invalid %s '%s': not a positive decimal number",
-				   opt, s);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*end)
-		return usage_error(err, errlen, "invalid %s '%s': trailing characters after the number",
-				   opt, s);
-	if (errno == ERANGE || v > max)
-		return usage_error(err, errlen, "invalid %s '%s': larger than %llu",
-				   opt, s, (unsigned long long)max);
-	if (v < min)
-		return usage_error(err, errlen, "invalid %s '%s': must be at least %llu",
-				   opt, s, (unsigned long long)min);
-	*out = v;
-	return 0;
-}
+static const struct cli_number uid_number = {
+	"--uid", 0, UINT32_MAX - 1, NOT_NUMBER /* UINT32_MAX is (uid_t)-1 */
+};
 
 /* The uid of user `name`: 0, or -1 with a reason in err. */
 static int lookup_user(const char *name, uint32_t *uid, char *err,
@@ -135,8 +94,8 @@ static int lookup_user(const char *name, uint32_t *uid, char *err,
 
 		if (!bigger) {
 			free(buf);
-			return usage_error(err, errlen, "cannot look up user '%s': %s",
-					   name, strerror(ENOMEM));
+			return cli_usage_msg(err, errlen, "cannot look up user '%s': %s",
+					     name, strerror(ENOMEM));
 		}
 		buf = bigger;
 		rc = getpwnam_r(name, &pw, buf, size, &found);
@@ -148,10 +107,10 @@ static int lookup_user(const char *name, uint32_t *uid, char *err,
 		*uid = (uint32_t)pw.pw_uid;
 	free(buf);
 	if (rc)
-		return usage_error(err, errlen, "cannot look up user '%s': %s",
-				   name, strerror(rc));
+		return cli_usage_msg(err, errlen, "cannot look up user '%s': %s",
+				     name, strerror(rc));
 	if (!found)
-		return usage_error(err, errlen, "invalid --uid '%s': no such user", name);
+		return cli_usage_msg(err, errlen, "invalid --uid '%s': no such user", name);
 	return 0;
 }
 
@@ -161,13 +120,13 @@ static int parse_uid(const char *s, uint32_t *uid, char *err, size_t errlen)
 
 	/* Digits first: a number (4294967295 is (uid_t)-1, not a user). */
 	if (*s >= '0' && *s <= '9') {
-		if (parse_number("--uid", s, 0, UINT32_MAX - 1, &v, err, errlen))
+		if (cli_parse_number(&uid_number, s, &v, err, errlen))
 			return -1;
 		*uid = (uint32_t)v;
 		return 0;
 	}
 	if (!*s)
-		return usage_error(err, errlen, "invalid --uid '': empty");
+		return cli_usage_msg(err, errlen, "invalid --uid '': empty");
 	return lookup_user(s, uid, err, errlen);
 }
 
@@ -191,70 +150,26 @@ static int parse_mode(const char *s, enum ebpfnet_hello_hook *hook,
 			return 0;
 		}
 	}
-	return usage_error(err, errlen, "invalid --mode '%s': expected auto, fentry, kprobe or tracepoint",
-			   s);
-}
-
-static const char *long_name(int val)
-{
-	const struct option *o;
-
-	for (o = long_options; o->name; o++)
-		if (o->val == val)
-			return o->name;
-	return "?";
-}
-
-static bool is_option_val(int val)
-{
-	const struct option *o;
-
-	for (o = long_options; o->name; o++)
-		if (o->val == val)
-			return true;
-	return false;
-}
-
-/*
- * Word getopt's '?' and ':' answers. glibc sets optopt to the option's
- * val for a long option with a missing or unwanted argument, to the
- * character for an unknown short option, and to 0 for an unknown long one.
- */
-static int getopt_error(int c, int opt, const char *arg, char *err,
-			size_t errlen)
-{
-	if (c == ':')
-		return usage_error(err, errlen, "option '--%s' requires an argument",
-				   long_name(opt));
-	if (is_option_val(opt) && arg && strncmp(arg, "--", 2) == 0)
-		return usage_error(err, errlen, "option '--%s' takes no argument",
-				   long_name(opt));
-	if (opt > 0x20 && opt < 0x7f)
-		return usage_error(err, errlen, "unknown option '-%c'", opt);
-	return usage_error(err, errlen, "unknown or ambiguous option '%s'",
-			   arg ? arg : "?");
+	return cli_usage_msg(err, errlen, "invalid --mode '%s': expected auto, fentry, kprobe or tracepoint",
+			     s);
 }
 
 static int apply_option(int c, const char *arg, struct hello_args *out,
 			char *err, size_t errlen)
 {
-	uint64_t v;
-
 	switch (c) {
 	case OPT_UID:
 		out->filter_uid = true;
 		return parse_uid(arg, &out->uid, err, errlen);
 	case OPT_COMM:
 		if (!*arg || strlen(arg) > COMM_MAX)
-			return usage_error(err, errlen, "invalid --comm '%s': must be 1 to %d bytes (the kernel keeps %d)",
-					   arg, COMM_MAX, COMM_MAX);
+			return cli_usage_msg(err, errlen, "invalid --comm '%s': must be 1 to %d bytes (the kernel keeps %d)",
+					     arg, COMM_MAX, COMM_MAX);
 		out->comm = arg;
 		return 0;
 	case OPT_CGROUP:
-		if (!*arg)
-			return usage_error(err, errlen, "invalid --cgroup '': empty path");
-		out->cgroup_path = arg;
-		return 0;
+		return cli_parse_path("--cgroup", arg, &out->cgroup_path, err,
+				      errlen);
 	case OPT_FAILED:
 		out->failed_only = true;
 		return 0;
@@ -263,23 +178,8 @@ static int apply_option(int c, const char *arg, struct hello_args *out,
 	case OPT_PRINTK:
 		out->printk = true;
 		return 0;
-	case OPT_DURATION:
-		if (parse_number("--duration", arg, 1, HELLO_ARGS_DURATION_MAX,
-				 &v, err, errlen))
-			return -1;
-		out->duration_s = (uint32_t)v;
-		return 0;
-	case OPT_COUNT:
-		return parse_number("--count", arg, 1, UINT64_MAX, &out->count,
-				    err, errlen);
-	case OPT_JSON:
-		out->json = true;
-		return 0;
-	case OPT_VERBOSE:
-		out->verbose = true;
-		return 0;
 	default:
-		return usage_error(err, errlen, "internal error: option %d not handled", c);
+		return cli_apply_opt(&out->opts, c, arg, NOT_NUMBER, err, errlen);
 	}
 }
 
@@ -294,11 +194,11 @@ static int check_conflicts(const struct hello_args *a, char *err,
 
 	if (!a->printk)
 		return 0;
-	if (a->json)
-		return usage_error(err, errlen, "--printk cannot be combined with --json: printk mode prints the kernel's raw trace_pipe lines, which have no JSON form");
+	if (a->opts.json)
+		return cli_usage_msg(err, errlen, "--printk cannot be combined with --json: printk mode prints the kernel's raw trace_pipe lines, which have no JSON form");
 	if (filter)
-		return usage_error(err, errlen, "--printk cannot be combined with %s: the demo program prints for every exec, the filters apply to exec events only",
-				   filter);
+		return cli_usage_msg(err, errlen, "--printk cannot be combined with %s: the demo program prints for every exec, the filters apply to exec events only",
+				     filter);
 	return 0;
 }
 
@@ -311,19 +211,16 @@ int hello_args_parse(int argc, char **argv, struct hello_args *out,
 	if (err && errlen)
 		err[0] = '\0';
 	if (!out || argc < 1 || !argv)
-		return usage_error(err, errlen, "internal error: no arguments to parse");
+		return cli_usage_msg(err, errlen, "internal error: no arguments to parse");
 	memset(out, 0, sizeof(*out));
 	out->hook = EBPFNET_HELLO_HOOK_AUTO;
 
-	/* 0, not 1: makes glibc reinitialise all of getopt's state. */
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, short_options, long_options,
-				NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return getopt_error(c, optopt, argv[optind - 1], err,
-					    errlen);
-		if (c == OPT_HELP) {
+	cli_getopt_restart();
+	while ((c = cli_getopt_next(argc, argv, short_options, long_options,
+				    err, errlen)) != -1) {
+		if (c == CLI_GETOPT_ERROR)
+			return -1;
+		if (c == CLI_OPT_HELP) {
 			help = true;
 			continue;
 		}
@@ -331,8 +228,8 @@ int hello_args_parse(int argc, char **argv, struct hello_args *out,
 			return -1;
 	}
 	if (optind < argc)
-		return usage_error(err, errlen, "unexpected argument '%s' (ebpfnet-hello takes no operands)",
-				   argv[optind]);
+		return cli_usage_msg(err, errlen, "unexpected argument '%s' (ebpfnet-hello takes no operands)",
+				     argv[optind]);
 	if (help)
 		return 1;
 	return check_conflicts(out, err, errlen);

@@ -14,8 +14,7 @@
 
 #include <ebpfnet/hello.h>
 
-/* Upper bound of --duration: one year. */
-#define HELLO_ARGS_DURATION_MAX 31536000u
+#include "cli_args.h"
 
 struct hello_args {
 	bool filter_uid;             /* --uid given */
@@ -25,10 +24,8 @@ struct hello_args {
 	bool failed_only;            /* --failed */
 	enum ebpfnet_hello_hook hook; /* --mode, default AUTO */
 	bool printk;                 /* --printk */
-	uint32_t duration_s;         /* --duration, 0: until a signal */
-	uint64_t count;              /* --count, 0: no limit */
-	bool json;                   /* --json */
-	bool verbose;                /* -v, --verbose */
+	struct cli_opts opts;        /* --json, -v, --count (0: no limit),
+				      * --duration (0: until a signal) */
 };
 
 /*

@@ -231,10 +231,12 @@ static __always_inline int later_fragment(struct lb_scratch *s)
 	return XDP_PASS;
 }
 
-/* Copies backend `id` into s->backend when it may take the flow (new:
- * ACTIVE only; established: not DOWN). */
+/* Copies backend `id` into s->backend when it may take the flow of
+ * service svc_id (new: ACTIVE only; established: not DOWN). A backend of
+ * another service (an id reused since a connection entry was written)
+ * never may. */
 static __always_inline bool backend_usable(struct lb_scratch *s, __u32 id,
-					   bool established)
+					   __u32 svc_id, bool established)
 {
 	struct lb_backend_val *b;
 	__u8 family, state;
@@ -248,6 +250,8 @@ static __always_inline bool backend_usable(struct lb_scratch *s, __u32 id,
 	family = SCRATCH(s->backend.family);
 	state = SCRATCH(s->backend.state);
 	if (family != PKT_FAMILY_IPV4 && family != PKT_FAMILY_IPV6)
+		return false;
+	if (SCRATCH(s->backend.service_id) != svc_id)
 		return false;
 	if (established)
 		return state != LB_BACKEND_DOWN;
@@ -269,7 +273,7 @@ static __always_inline __u32 pick_backend(struct lb_scratch *s,
 	conn = bpf_map_lookup_elem(&lb_conns, &s->key);
 	if (conn && conn->service_id == svc_id) {
 		id = conn->backend_id;
-		if (backend_usable(s, id, true)) {
+		if (backend_usable(s, id, svc_id, true)) {
 			stat_inc(LB_STAT_CONN_HITS);
 			return id;
 		}
@@ -280,7 +284,7 @@ static __always_inline __u32 pick_backend(struct lb_scratch *s,
 	slot = svc->ring_base + lb_flow_hash(&s->key, cfg->seed) % ring_size;
 	ring_id = bpf_map_lookup_elem(&lb_rings, &slot);
 	id = ring_id ? *ring_id : 0;
-	if (!backend_usable(s, id, false))
+	if (!backend_usable(s, id, svc_id, false))
 		return 0;
 	if (insert) {
 		s->conn.backend_id = id;

@@ -681,9 +681,11 @@ static int svc_apply(struct ebpfnet_lb *lb, struct lb_svc *s)
 
 /* ---- backends in the maps -------------------------------------------------- */
 
-static void be_value(const struct lb_be *b, struct lb_backend_val *v)
+static void be_value(const struct lb_svc *s, const struct lb_be *b,
+		     struct lb_backend_val *v)
 {
 	memset(v, 0, sizeof(*v));
+	v->service_id = s->id;
 	memcpy(v->addr, b->addr.addr, (size_t)family_bytes(b->addr.family));
 	v->family = pkt_family(b->addr.family);
 	v->state = b->state;
@@ -691,11 +693,12 @@ static void be_value(const struct lb_be *b, struct lb_backend_val *v)
 	v->ifindex = b->ifindex;
 }
 
-static int be_write(struct ebpfnet_lb *lb, const struct lb_be *b)
+static int be_write(struct ebpfnet_lb *lb, const struct lb_svc *s,
+		    const struct lb_be *b)
 {
 	struct lb_backend_val v;
 
-	be_value(b, &v);
+	be_value(s, b, &v);
 	return map_put(lb->fd.backends, &b->id, &v, "writing a backend (lb_backends)");
 }
 
@@ -1636,8 +1639,9 @@ static int ring_zero(struct ebpfnet_lb *lb, uint32_t base, uint32_t size)
 
 static int check_table_size(uint32_t size)
 {
-	if (size < 3 || !ebpfnet__is_prime(size)) {
-		pr_warn("ebpfnet_lb_service.table_size: %u is not a prime of 3 or more", size);
+	if (size < 3 || size > EBPFNET__MAGLEV_MAX_TABLE_SIZE || !ebpfnet__is_prime(size)) {
+		pr_warn("ebpfnet_lb_service.table_size: %u is not a prime from 3 to %u", size,
+			EBPFNET__MAGLEV_MAX_TABLE_SIZE);
 		return -EINVAL;
 	}
 	return 0;
@@ -1831,7 +1835,7 @@ int ebpfnet_lb_backend_add(struct ebpfnet_lb *lb,
 	if (!err)
 		err = be_meta_write(lb, s, &b);
 	if (!err)
-		err = be_write(lb, &b);
+		err = be_write(lb, s, &b);
 	if (!err)
 		err = be_push(s, &b);
 	if (err) {
@@ -1895,19 +1899,19 @@ int ebpfnet_lb_backend_set(struct ebpfnet_lb *lb,
 	/* More usable: the entry first, then the slots. Less: the other way
 	 * round, so no new flow meets a state it should not. */
 	if (b->state == EBPFNET_LB_BACKEND_ACTIVE) {
-		err = be_write(lb, b);
+		err = be_write(lb, s, b);
 		if (!err)
 			err = svc_apply(lb, s);
 	} else {
 		err = svc_apply(lb, s);
 		if (!err)
-			err = be_write(lb, b);
+			err = be_write(lb, s, b);
 	}
 	if (!err)
 		err = be_meta_write(lb, s, b);
 	if (err) {
 		*b = old; /* put back what packets may see */
-		be_write(lb, b);
+		be_write(lb, s, b);
 		be_meta_write(lb, s, b);
 		svc_apply(lb, s);
 		goto out;

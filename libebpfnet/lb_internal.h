@@ -28,6 +28,9 @@ uint32_t lb_ring_alloc_free_slots(const struct lb_ring_alloc *a);
 
 /* ---- maglev.c ------------------------------------------------------------- */
 
+/* The largest Maglev table ebpfnet_maglev_build() takes. */
+#define EBPFNET__MAGLEV_MAX_TABLE_SIZE (1u << 24)
+
 /* True when n is a prime (the table sizes Maglev needs). */
 bool ebpfnet__is_prime(uint32_t n);
 

@@ -48,6 +48,8 @@ static int keep_spare(struct lb_ring_alloc *a)
 
 	if (a->len < a->cap)
 		return 0;
+	if (a->cap > UINT32_MAX / 2)
+		return -ENOMEM;
 	cap = a->cap ? 2 * a->cap : 8;
 	r = realloc(a->r, (size_t)cap * sizeof(*r));
 	if (!r)

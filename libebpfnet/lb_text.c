@@ -196,7 +196,7 @@ static int parse_endpoint(const struct parse *p, const char *s, size_t n,
 	size_t host_n;
 	int err;
 
-	if (n == 0)
+	if (!s || n == 0)
 		return fail(p, "the address and the port are missing");
 	if (s[0] == '[') {
 		const char *close = memchr(s, ']', n);

@@ -35,7 +35,6 @@
 #include "internal.h"
 #include "lb_internal.h"
 
-#define MAGLEV_MAX_TABLE_SIZE (1u << 24)
 #define MAGLEV_FREE UINT32_MAX
 
 /* ---- primes ---------------------------------------------------------------- */
@@ -193,9 +192,9 @@ static int check_args(const struct ebpfnet_maglev_backend *backends, size_t n,
 		pr_warn("maglev: no backends");
 		return -EINVAL;
 	}
-	if (table_size > MAGLEV_MAX_TABLE_SIZE) {
+	if (table_size > EBPFNET__MAGLEV_MAX_TABLE_SIZE) {
 		pr_warn("maglev: table size %u is over the limit of %u",
-			table_size, MAGLEV_MAX_TABLE_SIZE);
+			table_size, EBPFNET__MAGLEV_MAX_TABLE_SIZE);
 		return -EINVAL;
 	}
 	if (table_size <= n) {

@@ -55,6 +55,8 @@ struct lb_backend_val {
 	__u8 state;       /* enum ebpfnet_lb_backend_state */
 	__u8 mac[6];      /* next hop towards the backend */
 	__u32 ifindex;    /* interface of that next hop (0: unknown) */
+	__u32 service_id; /* the service it belongs to: a connection entry
+			   * naming a reused id of another service is a miss */
 };
 
 /* lb_conns: LRU_HASH (per-CPU LRU lists), both families. */

@@ -331,6 +331,19 @@ struct measured {
 	long drop_ns, pass_ns; /* -1: not measured */
 };
 
+/* The size of the filter's program, as loaded and as verified (the
+ * verifier's limit is 1,000,000 instructions processed); printed below
+ * the table. */
+static struct bpf_prog_info filter_info;
+
+static void note_prog_size(int prog_fd)
+{
+	__u32 len = sizeof(filter_info);
+
+	if (bpf_obj_get_info_by_fd(prog_fd, &filter_info, &len))
+		memset(&filter_info, 0, sizeof(filter_info));
+}
+
 /* A fresh filter under <pin_root>/<index>, the rule set in it, both
  * packets timed; then the filter's pins are removed. */
 static int time_ebpfnet(const struct rule_set *rs, int index,
@@ -364,6 +377,8 @@ static int time_ebpfnet(const struct rule_set *rs, int index,
 	if (rs->sigs && add_sigs(drop))
 		goto out;
 	fd = ebpfnet__drop_prog_fd(drop);
+	if (index == 0)
+		note_prog_size(fd);
 	m->drop_ns = rs->has_drop ? time_prog(fd, &rs->drop_pkt, XDP_DROP, o) : -1;
 	m->pass_ns = time_prog(fd, &rs->pass_pkt, XDP_PASS, o);
 	if ((rs->has_drop && m->drop_ns < 0) || m->pass_ns < 0)
@@ -575,6 +590,9 @@ static int cmd_testrun(const struct testrun_opts *o)
 	printf("%u prefix rules / 10 prefix rules: drop %.2f, pass %.2f (target <= 1.5)\n",
 	       o->prefixes, (double)res[4].ours.drop_ns / (double)res[3].ours.drop_ns,
 	       (double)res[4].ours.pass_ns / (double)res[3].ours.pass_ns);
+	if (filter_info.xlated_prog_len)
+		printf("filter program: %u instructions, %u processed by the verifier\n",
+		       filter_info.xlated_prog_len / 8, filter_info.verified_insns);
 	ret = 0;
 out_floor:
 	bench_xdp_floor_bpf__destroy(floor);

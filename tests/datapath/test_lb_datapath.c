@@ -1480,6 +1480,36 @@ static void expect_no_backend(struct fx *fx, const struct ebpfnet_lb_service *s,
 	expect_stats(label, &b, &a, S_MISS | S_NOBACKEND, 1);
 }
 
+/*
+ * A connection entry outlives its backend: once the backend's id is
+ * reused by another service, the entry must be a miss, never a way into
+ * that other service's backend. Two backend ids make the reuse immediate.
+ */
+START_TEST(test_reused_backend_id)
+{
+	EBPFNET_OPTS(ebpfnet_lb_opts, opts, .max_services = 4, .max_backends = 2,
+		     .ring_slots = 4096, .conn_table_size = 1024);
+	struct ebpfnet_lb_service a = svc_of("10.0.0.20", 80, IPPROTO_TCP, SMALL_TABLE);
+	struct ebpfnet_lb_service b = svc_of("10.0.0.21", 80, IPPROTO_TCP, SMALL_TABLE);
+	struct ebpfnet_lb_addr gone = host_addr(AF_INET, 11);
+	struct fx fx;
+	int ret;
+
+	fx_open_opts(&fx, "reused-id", &opts);
+	add_service(&fx, &a);
+	add_service(&fx, &b);
+	add_backend(&fx, &a, AF_INET, 11, 1);               /* id 1 */
+	ck_assert_int_eq(send_flow(&fx, &a, 0, SPORT_A, true), 11);
+	ret = ebpfnet_lb_backend_del(fx.lb, &a, &gone);     /* id 1 free */
+	ck_assert_msg(ret == 0, "backend_del: %s", ebpfnet_strerror(ret));
+	add_backend(&fx, &b, AF_INET, 12, 1);               /* id 2 */
+	add_backend(&fx, &b, AF_INET, 13, 1);               /* id 1 again */
+	/* the flow's entry still names id 1, now service b's host 13 */
+	expect_no_backend(&fx, &a, 0, SPORT_A, "old flow of a after id reuse");
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(test_no_usable_backend)
 {
 	const unsigned one[] = { 11 };
@@ -1987,6 +2017,7 @@ static Suite *lb_datapath_suite(void)
 	tcase_add_test(tc, test_draining);
 	tcase_add_test(tc, test_down);
 	tcase_add_test(tc, test_remove_backend);
+	tcase_add_test(tc, test_reused_backend_id);
 	tcase_add_test(tc, test_no_usable_backend);
 	tcase_add_test(tc, test_distribution);
 	tcase_add_test(tc, test_simulate_agrees);

@@ -216,3 +216,124 @@ netns_cleanup() {
 trap netns_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# ---- one L2 segment: a bridge in a "switch" namespace ----------------------
+# For one-armed topologies (the lb's DSR test and demo): several namespaces
+# and the host joined to one Linux bridge.
+#
+#   netns_subnet lan              # lan_pfx4=10.X.Y  lan_pfx6=fd00:eb:X:Y
+#   netns_switch sw               # sw_ns (bridge sw_br inside it)
+#   netns_switch_host_port sw lb  # lb_hif in the host, lb_sif on the bridge
+#   netns_switch_port sw c        # c_ns with c_pif inside, c_sif on the bridge
+#   ns_exec "$c_ns" ip addr add "$lan_pfx4.10/24" dev "$c_pif"
+#
+# Every veth end gets GRO on (frames sent by XDP_TX or redirected into a
+# veth are dropped unless the receiving end runs NAPI).
+
+NETNS_RESERVE_TABLE=3775  # routing table of subnet reservations (no rule uses it)
+
+# netns_subnet VAR: reserve a 10.X.Y.0/24 and fd00:eb:X:Y::/64 nobody on
+# this host uses (as netns_pair picks them) for the caller to assign; sets
+# VAR_pfx4 ("10.X.Y") and VAR_pfx6 ("fd00:eb:X:Y"). The reservation is an
+# unreachable route in a routing table no rule selects (inert, but seen by
+# every later search), removed at cleanup.
+netns_subnet() {
+	local var=$1 xy x y rc
+	NETNS_PAIRS=$((NETNS_PAIRS + 1))
+	exec 9>>/run/lock/ebpfnet-netns.lock || return 1
+	if ! flock -w 10 9; then
+		echo "netns.sh: cannot lock /run/lock/ebpfnet-netns.lock" >&2
+		exec 9>&-
+		return 1
+	fi
+	if ! xy=$(_netns_free_subnet); then
+		echo "netns.sh: no free 10.x.y.0/24 subnet" >&2
+		exec 9>&-
+		return 1
+	fi
+	read -r x y <<<"$xy"
+	ip route add unreachable "10.$x.$y.0/24" table "$NETNS_RESERVE_TABLE" &&
+		netns_on_exit ip route del unreachable "10.$x.$y.0/24" \
+			table "$NETNS_RESERVE_TABLE" &&
+		ip -6 route add unreachable "fd00:eb:$x:$y::/64" \
+			table "$NETNS_RESERVE_TABLE" &&
+		netns_on_exit ip -6 route del unreachable "fd00:eb:$x:$y::/64" \
+			table "$NETNS_RESERVE_TABLE"
+	rc=$?
+	exec 9>&-
+	[ $rc = 0 ] || return 1
+	printf -v "${var}_pfx4" '%s' "10.$x.$y"
+	printf -v "${var}_pfx6" '%s' "fd00:eb:$x:$y"
+}
+
+# netns_switch VAR: a namespace VAR_ns holding a bridge VAR_br (up, no STP,
+# so a port forwards at once) and its loopback up.
+netns_switch() {
+	local var=$1 n ns
+	n=$NETNS_PAIRS
+	NETNS_PAIRS=$((n + 1))
+	ns="ebpfnet-$var-$n-$$"
+	ip netns add "$ns" || return 1
+	NETNS_NAMESPACES+=("$ns")
+	ns_exec "$ns" ip link set lo up &&
+		ns_exec "$ns" ip link add br0 type bridge stp_state 0 &&
+		ns_exec "$ns" ip link set br0 up || return 1
+	printf -v "${var}_ns" '%s' "$ns"
+	printf -v "${var}_br" '%s' br0
+}
+
+# _netns_switch_link SW VAR NS: a veth pair: VAR_sif, a port of switch SW's
+# bridge, and its peer in namespace NS (VAR_pif) or, when NS is "", in the
+# host (VAR_hif; cleanup deletes it). Both ends up with GRO on.
+_netns_switch_link() {
+	local sw=$1 var=$2 ns=$3 _netns_sw_ns n sif oif
+	_netns_sw_ns=${sw}_ns
+	_netns_sw_ns=${!_netns_sw_ns}
+	n=$NETNS_PAIRS
+	NETNS_PAIRS=$((n + 1))
+	sif="es${n}s$$"
+	oif="es${n}p$$"
+	[ -n "$ns" ] || oif="es${n}h$$"
+	if [ ${#sif} -gt 15 ]; then
+		echo "netns.sh: interface name $sif is too long" >&2
+		return 1
+	fi
+	ip link add "$oif" type veth peer name "$sif" netns "$_netns_sw_ns" ||
+		return 1
+	if [ -n "$ns" ]; then
+		ip link set "$oif" netns "$ns" || { ip link del "$oif"; return 1; }
+		ns_exec "$ns" ip link set "$oif" up &&
+			ns_exec "$ns" ethtool -K "$oif" gro on >/dev/null || return 1
+		printf -v "${var}_pif" '%s' "$oif"
+	else
+		NETNS_LINKS+=("$oif")
+		ip link set "$oif" up && ethtool -K "$oif" gro on >/dev/null ||
+			return 1
+		printf -v "${var}_hif" '%s' "$oif"
+	fi
+	ns_exec "$_netns_sw_ns" ip link set "$sif" master br0 &&
+		ns_exec "$_netns_sw_ns" ip link set "$sif" up &&
+		ns_exec "$_netns_sw_ns" ethtool -K "$sif" gro on >/dev/null ||
+		return 1
+	printf -v "${var}_sif" '%s' "$sif"
+	netns_wait_up "$_netns_sw_ns" "$sif" && netns_wait_up "$ns" "$oif"
+}
+
+# netns_switch_port SW VAR: a new namespace VAR_ns (loopback up) joined to
+# switch SW: VAR_pif inside VAR_ns, VAR_sif the bridge port. No addresses.
+netns_switch_port() {
+	local sw=$1 var=$2 n ns
+	n=$NETNS_PAIRS
+	NETNS_PAIRS=$((n + 1))
+	ns="ebpfnet-$var-$n-$$"
+	ip netns add "$ns" || return 1
+	NETNS_NAMESPACES+=("$ns")
+	printf -v "${var}_ns" '%s' "$ns"
+	ns_exec "$ns" ip link set lo up && _netns_switch_link "$sw" "$var" "$ns"
+}
+
+# netns_switch_host_port SW VAR: the host joined to switch SW: VAR_hif in
+# the host namespace, VAR_sif the bridge port. No addresses.
+netns_switch_host_port() {
+	_netns_switch_link "$1" "$2" ""
+}

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
 /*
  * The helpers the CLIs' argument parsers share (bin/cli_args.c): strict
- * decimal numbers with their bounds and messages, path values, the usage
- * message into a caller's buffer, and getopt_long with its errors worded.
+ * decimal numbers with their bounds and messages, path values, the shared
+ * options (--json, -v, --count, --duration), the usage message into a
+ * caller's buffer, and getopt_long with its errors worded.
  */
 #include <check.h>
 
@@ -219,6 +220,69 @@ START_TEST(test_path)
 }
 END_TEST
 
+START_TEST(test_apply_opt)
+{
+	struct cli_opts o;
+	char err[128];
+
+	memset(&o, 0, sizeof(o));
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_JSON, NULL, NULL, err, sizeof(err)), 0);
+	ck_assert(o.json);
+	ck_assert(!o.verbose);
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_VERBOSE, NULL, NULL, err, sizeof(err)), 0);
+	ck_assert(o.verbose);
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_COUNT, "18446744073709551615", NULL,
+				       err, sizeof(err)), 0);
+	ck_assert_uint_eq(o.count, UINT64_MAX);
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_DURATION, "31536000", NULL, err,
+				       sizeof(err)), 0);
+	ck_assert_uint_eq(o.duration_s, CLI_DURATION_MAX);
+
+	/* bounds, and a failed value leaves the field alone */
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_DURATION, "31536001", NULL, err,
+				       sizeof(err)), -1);
+	ck_assert_str_eq(err, "invalid --duration '31536001': larger than 31536000");
+	ck_assert_uint_eq(o.duration_s, CLI_DURATION_MAX);
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_DURATION, "0", NULL, err,
+				       sizeof(err)), -1);
+	ck_assert_str_eq(err, "invalid --duration '0': must be at least 1");
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_COUNT, "0", NULL, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "invalid --count '0': must be at least 1");
+	ck_assert_uint_eq(o.count, UINT64_MAX);
+	/* the CLI's wording of a non-number */
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_COUNT, "-1", NULL, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "invalid --count '-1': not a decimal number");
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_COUNT, "-1", "not a positive decimal number",
+				       err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "invalid --count '-1': not a positive decimal number");
+	/* not a shared option */
+	ck_assert_int_eq(cli_apply_opt(&o, 0x100, "x", NULL, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "internal error: option 256 not handled");
+	ck_assert_int_eq(cli_apply_opt(&o, CLI_OPT_HELP, NULL, NULL, err, sizeof(err)), -1);
+}
+END_TEST
+
+/* The shared rows name the shared vals; a CLI's own start at 0x100. */
+START_TEST(test_shared_rows)
+{
+	static const struct option rows[] = {
+		CLI_OPTION_JSON, CLI_OPTION_COUNT, CLI_OPTION_DURATION,
+		CLI_OPTION_VERBOSE, CLI_OPTION_HELP, CLI_OPTION_END,
+	};
+
+	ck_assert_str_eq(cli_option_name(rows, CLI_OPT_JSON), "json");
+	ck_assert_str_eq(cli_option_name(rows, CLI_OPT_COUNT), "count");
+	ck_assert_str_eq(cli_option_name(rows, CLI_OPT_DURATION), "duration");
+	ck_assert_str_eq(cli_option_name(rows, 'v'), "verbose");
+	ck_assert_str_eq(cli_option_name(rows, 'h'), "help");
+	ck_assert_int_lt(CLI_OPT_DURATION, 0x100);
+	ck_assert_int_eq(rows[1].has_arg, required_argument);
+	ck_assert_int_eq(rows[2].has_arg, required_argument);
+	ck_assert_int_eq(rows[0].has_arg, no_argument);
+	ck_assert_ptr_null(rows[5].name);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli_args");
@@ -231,6 +295,8 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_getopt_errors);
 	tcase_add_test(tc, test_getopt_good);
 	tcase_add_test(tc, test_path);
+	tcase_add_test(tc, test_apply_opt);
+	tcase_add_test(tc, test_shared_rows);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
+/* The CLIs' stdout for records (see cli_out.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli_msgs.h"
+#include "cli_out.h"
+
+int cli_out_reserve(struct cli_out *out, size_t size)
+{
+	char *bigger;
+
+	if (out->buf_len >= size)
+		return 0;
+	bigger = realloc(out->buf, size);
+	if (!bigger) {
+		out->format_err = -ENOMEM;
+		return out->format_err;
+	}
+	out->buf = bigger;
+	out->buf_len = size;
+	return 0;
+}
+
+const char *cli_out_format(struct cli_out *out, cli_format_fn fn,
+			   const void *obj, enum ebpfnet_format format)
+{
+	int need = fn(obj, format, out->buf, out->buf_len);
+
+	if (need >= 0 && (size_t)need >= out->buf_len) {
+		if (cli_out_reserve(out, (size_t)need + 1))
+			return NULL;
+		need = fn(obj, format, out->buf, out->buf_len);
+	}
+	if (need < 0) {
+		out->format_err = need;
+		return NULL;
+	}
+	return out->buf;
+}
+
+int cli_out_write_line(struct cli_out *out, const char *line)
+{
+	if (fputs(line, stdout) == EOF || putchar('\n') == EOF ||
+	    fflush(stdout) == EOF) {
+		out->write_err = cli_neg_errno();
+		return out->write_err;
+	}
+	return 0;
+}
+
+int cli_out_emit(struct cli_out *out, const char *line)
+{
+	int err = cli_out_write_line(out, line);
+
+	if (err)
+		return err;
+	out->lines++;
+	return cli_out_full(out) ? CLI_OUT_STOP : 0;
+}
+
+bool cli_out_full(const struct cli_out *out)
+{
+	return out->max_lines && out->lines >= out->max_lines;
+}
+
+void cli_out_free(struct cli_out *out)
+{
+	free(out->buf);
+	out->buf = NULL;
+	out->buf_len = 0;
+}
