@@ -60,6 +60,41 @@ int cli_out_emit(struct cli_out *out, const char *line)
 	return cli_out_full(out) ? CLI_OUT_STOP : 0;
 }
 
+int cli_out_put(struct cli_out *out, cli_format_fn fn, const void *obj,
+		enum ebpfnet_format format)
+{
+	const char *text = cli_out_format(out, fn, obj, format);
+
+	if (!text)
+		return out->format_err;
+	fputs(text, stdout);
+	return 0;
+}
+
+/* ebpfnet_json_string() in cli_format_fn's shape. */
+static int format_json_string(const void *obj, enum ebpfnet_format format,
+			      char *buf, size_t len)
+{
+	(void)format;
+	return ebpfnet_json_string(obj, buf, len);
+}
+
+int cli_out_put_json_string(struct cli_out *out, const char *s)
+{
+	return cli_out_put(out, format_json_string, s, EBPFNET_FORMAT_JSON);
+}
+
+int cli_out_finish(struct cli_out *out)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		out->write_err = cli_neg_errno();
+	if (out->write_err) {
+		cli_msgs_reset_reason();
+		return cli_fail(out->write_err, "cannot write the output");
+	}
+	return CLI_EXIT_OK;
+}
+
 bool cli_out_full(const struct cli_out *out)
 {
 	return out->max_lines && out->lines >= out->max_lines;

@@ -48,6 +48,25 @@ int cli_out_emit(struct cli_out *out, const char *line);
 /* The limit is reached. */
 bool cli_out_full(const struct cli_out *out);
 
+/* TEXT, or JSON when --json was given. */
+static inline enum ebpfnet_format cli_out_format_of(bool json)
+{
+	return json ? EBPFNET_FORMAT_JSON : EBPFNET_FORMAT_TEXT;
+}
+
+/* Print obj as fn formats it to stdout (no newline, not flushed):
+ * 0, or the format error (kept in format_err). */
+int cli_out_put(struct cli_out *out, cli_format_fn fn, const void *obj,
+		enum ebpfnet_format format);
+
+/* Print s as a JSON string literal (interface names, paths), as
+ * cli_out_put() does. */
+int cli_out_put_json_string(struct cli_out *out, const char *s);
+
+/* The end of a command's output: stdout flushed. CLI_EXIT_OK, or the
+ * error line "cannot write the output" (write_err set). */
+int cli_out_finish(struct cli_out *out);
+
 /* Free the buffer. */
 void cli_out_free(struct cli_out *out);
 

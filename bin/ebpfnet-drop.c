@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +20,10 @@
 #include <ebpfnet/ebpfnet.h>
 
 #include "cli_follow.h"
+#include "cli_iface.h"
 #include "cli_msgs.h"
 #include "cli_out.h"
+#include "cli_pinned.h"
 #include "drop_args.h"
 
 const char cli_program[] = "ebpfnet-drop";
@@ -49,18 +50,6 @@ static void out(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Flush stdout: CLI_EXIT_OK, or the error line. */
-static int finish_output(struct cli *cli)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		cli->out.write_err = cli_neg_errno();
-	if (cli->out.write_err) {
-		cli_msgs_reset_reason();
-		return cli_fail(cli->out.write_err, "cannot write the output");
-	}
-	return CLI_EXIT_OK;
-}
-
 /* The library's formatters in cli_out's shape. */
 static int format_rule(const void *obj, enum ebpfnet_format format, char *buf,
 		       size_t len)
@@ -74,28 +63,9 @@ static int format_event(const void *obj, enum ebpfnet_format format,
 	return ebpfnet_drop_event_format(obj, format, buf, len);
 }
 
-static int format_json_string(const void *obj, enum ebpfnet_format format,
-			      char *buf, size_t len)
-{
-	(void)format;
-	return ebpfnet_json_string(obj, buf, len);
-}
-
-/* Print `s` as a JSON string literal (interface names, paths). */
-static int out_json_string(struct cli *cli, const char *s)
-{
-	const char *lit = cli_out_format(&cli->out, format_json_string, s,
-					 EBPFNET_FORMAT_JSON);
-
-	if (!lit)
-		return cli->out.format_err;
-	fputs(lit, stdout);
-	return 0;
-}
-
 static enum ebpfnet_format out_format(const struct cli *cli)
 {
-	return cli->args.opts.json ? EBPFNET_FORMAT_JSON : EBPFNET_FORMAT_TEXT;
+	return cli_out_format_of(cli->args.opts.json);
 }
 
 /* ---- the filter ---------------------------------------------------------- */
@@ -104,89 +74,50 @@ static int on_event(void *ctx, const struct ebpfnet_drop_event *event);
 
 static const char *pin_root(const struct cli *cli)
 {
-	return cli->args.pin_root ? cli->args.pin_root : EBPFNET_PIN_ROOT_DEFAULT;
+	return cli_pin_root(cli->args.pin_root);
 }
 
-/*
- * Open the node's filter. Only attach and add create one (OPEN_CREATE): the
- * other commands have nothing to work on without it, and creating it
- * there would leave state behind for nothing. OPEN_EXISTING_QUIET: when
- * there is no filter, -ENOENT without an error line (the caller decides).
- */
-enum open_how { OPEN_EXISTING, OPEN_CREATE, OPEN_EXISTING_QUIET };
-
-static int open_filter(struct cli *cli, enum open_how how)
+/* Open the node's filter. Only attach and add create one. */
+static int open_filter(struct cli *cli, enum cli_open_how how)
 {
 	EBPFNET_OPTS(ebpfnet_drop_opts, opts,
 		.pin_root = cli->args.pin_root,
 		.on_event = cli->follow ? on_event : NULL,
 		.ctx = cli,
-		.open_existing = how != OPEN_CREATE);
-	int err;
+		.open_existing = how != CLI_OPEN_CREATE);
 
 	cli_msgs_reset_reason();
 	cli->drop = ebpfnet_drop_open(&opts);
 	if (cli->drop)
 		return CLI_EXIT_OK;
-	err = cli_neg_errno();
-	if (err == -ENOENT && how == OPEN_EXISTING_QUIET) {
-		cli_msgs_discard(); /* the library's "no filter" is no warning here */
-		return -ENOENT;
-	}
-	if (err == -ENOENT)
-		return cli_error("there is no filter under %s (attach it or add a rule first)",
-				 pin_root(cli));
-	return cli_fail(err, "cannot open the filter under %s", pin_root(cli));
+	return cli_open_failed(how, "filter", "attach it or add a rule first",
+			       pin_root(cli));
 }
 
 /* ---- attach, detach ------------------------------------------------------ */
 
-/* A name the kernel does not know fails here, before the filter is opened
- * (which would create the node's pinned state for nothing). */
-static int check_iface(const char *ifname)
-{
-	if (strlen(ifname) >= IF_NAMESIZE)
-		return cli_fail(-EINVAL, "invalid interface name '%s'", ifname);
-	if (!if_nametoindex(ifname))
-		return cli_fail(errno == ENODEV ? -ENODEV : cli_neg_errno(),
-				"cannot find interface '%s'", ifname);
-	return CLI_EXIT_OK;
-}
-
 static int cmd_attach(struct cli *cli)
 {
 	const char *ifname = cli->args.ops[0];
-	int rc, mode;
+	int rc;
 
-	rc = check_iface(ifname);
+	rc = cli_iface_check(ifname);
 	if (rc == CLI_EXIT_OK)
-		rc = open_filter(cli, OPEN_CREATE);
+		rc = open_filter(cli, CLI_OPEN_CREATE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli_msgs_reset_reason();
 	rc = ebpfnet_drop_attach(cli->drop, ifname, cli->args.mode);
 	if (rc)
 		return cli_fail(rc, "cannot attach to %s", ifname);
-	mode = ebpfnet_drop_mode(cli->drop, ifname);
-	if (mode < 0)
-		return cli_fail(mode, "attached to %s, but cannot read the mode back", ifname);
-	if (cli->args.opts.json) {
-		out("{\"interface\":");
-		if (out_json_string(cli, ifname))
-			return cli_fail(cli->out.format_err, "cannot format the output");
-		out(",\"mode\":\"%s\"}\n",
-		    ebpfnet_xdp_mode_name((enum ebpfnet_xdp_mode)mode));
-	} else {
-		out("attached to %s (%s)\n", ifname,
-		    ebpfnet_xdp_mode_name((enum ebpfnet_xdp_mode)mode));
-	}
-	return CLI_EXIT_OK;
+	return cli_iface_attached(&cli->out, cli->args.opts.json, ifname,
+				  ebpfnet_drop_mode(cli->drop, ifname));
 }
 
 static int cmd_detach(struct cli *cli)
 {
 	const char *ifname = cli->args.ops[0];
-	int rc = open_filter(cli, OPEN_EXISTING);
+	int rc = open_filter(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -194,15 +125,7 @@ static int cmd_detach(struct cli *cli)
 	rc = ebpfnet_drop_detach(cli->drop, ifname);
 	if (rc)
 		return cli_fail(rc, "cannot detach from %s", ifname);
-	if (cli->args.opts.json) {
-		out("{\"interface\":");
-		if (out_json_string(cli, ifname))
-			return cli_fail(cli->out.format_err, "cannot format the output");
-		out(",\"detached\":true}\n");
-	} else {
-		out("detached from %s\n", ifname);
-	}
-	return CLI_EXIT_OK;
+	return cli_iface_detached(&cli->out, cli->args.opts.json, ifname);
 }
 
 /* ---- rules --------------------------------------------------------------- */
@@ -234,7 +157,7 @@ static int cmd_add(struct cli *cli)
 	if (rc)
 		return cli_error("invalid rule: %s",
 				 reason[0] ? reason : ebpfnet_strerror(rc));
-	rc = open_filter(cli, OPEN_CREATE);
+	rc = open_filter(cli, CLI_OPEN_CREATE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli_msgs_reset_reason();
@@ -250,7 +173,7 @@ static int cmd_add(struct cli *cli)
 
 static int cmd_del(struct cli *cli)
 {
-	int rc = open_filter(cli, OPEN_EXISTING);
+	int rc = open_filter(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -284,7 +207,7 @@ static int list_one(void *ctx, const struct ebpfnet_drop_rule *rule,
 
 static int cmd_list(struct cli *cli)
 {
-	int rc = open_filter(cli, OPEN_EXISTING_QUIET);
+	int rc = open_filter(cli, CLI_OPEN_EXISTING_QUIET);
 
 	/* no filter: no rules */
 	if (rc == -ENOENT) {
@@ -340,7 +263,7 @@ static int cmd_stats(struct cli *cli)
 {
 	EBPFNET_OPTS(ebpfnet_drop_stats, stats);
 	size_t i;
-	int rc = open_filter(cli, OPEN_EXISTING);
+	int rc = open_filter(cli, CLI_OPEN_EXISTING);
 
 	if (rc == CLI_EXIT_OK)
 		rc = read_stats(cli, &stats);
@@ -380,7 +303,7 @@ static int status_iface(void *ctx, const char *ifname, uint32_t ifindex,
 
 	if (cli->args.opts.json) {
 		out("%s{\"name\":", cli->first ? "" : ",");
-		if (out_json_string(cli, ifname))
+		if (cli_out_put_json_string(&cli->out, ifname))
 			return cli->out.format_err;
 		out(",\"ifindex\":%" PRIu32 ",\"mode\":\"%s\"}", ifindex,
 		    ebpfnet_xdp_mode_name(mode));
@@ -396,7 +319,7 @@ static int cmd_status(struct cli *cli)
 {
 	const char *root = pin_root(cli);
 	EBPFNET_OPTS(ebpfnet_drop_stats, stats);
-	int rc = open_filter(cli, OPEN_EXISTING);
+	int rc = open_filter(cli, CLI_OPEN_EXISTING);
 
 	if (rc == CLI_EXIT_OK)
 		rc = read_stats(cli, &stats);
@@ -405,7 +328,7 @@ static int cmd_status(struct cli *cli)
 	cli->first = true;
 	if (cli->args.opts.json) {
 		out("{\"pin_root\":");
-		if (out_json_string(cli, root))
+		if (cli_out_put_json_string(&cli->out, root))
 			return cli_fail(cli->out.format_err, "cannot format the output");
 		out(",\"interfaces\":[");
 	} else {
@@ -435,7 +358,7 @@ static int cmd_status(struct cli *cli)
 
 static int cmd_set(struct cli *cli)
 {
-	int rc = open_filter(cli, OPEN_EXISTING);
+	int rc = open_filter(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -480,7 +403,7 @@ static int cmd_events(struct cli *cli)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli->follow = true;
-	rc = open_filter(cli, OPEN_EXISTING);
+	rc = open_filter(cli, CLI_OPEN_EXISTING);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli_msgs_release();
@@ -539,7 +462,7 @@ int main(int argc, char **argv)
 	cli_msgs_hold(true);
 	rc = runners[cli.args.command](&cli);
 	if (rc == CLI_EXIT_OK)
-		rc = finish_output(&cli);
+		rc = cli_out_finish(&cli.out);
 	if (rc == CLI_EXIT_OK)
 		cli_msgs_release();
 

@@ -12,15 +12,16 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <ebpfnet/ebpfnet.h>
 
+#include "cli_iface.h"
 #include "cli_msgs.h"
 #include "cli_out.h"
+#include "cli_pinned.h"
 #include "lb_args.h"
 
 const char cli_program[] = "ebpfnet-lb";
@@ -45,110 +46,38 @@ static int format_backend(const void *obj, enum ebpfnet_format format,
 	return ebpfnet_lb_backend_format(obj, format, buf, len);
 }
 
-static int format_json_string(const void *obj, enum ebpfnet_format format,
-			      char *buf, size_t len)
-{
-	(void)format;
-	return ebpfnet_json_string(obj, buf, len);
-}
-
 static enum ebpfnet_format out_format(const struct cli *cli)
 {
-	return cli->args.opts.json ? EBPFNET_FORMAT_JSON : EBPFNET_FORMAT_TEXT;
-}
-
-/* Print obj as fn formats it (no newline): 0 or the format error. */
-static int put(struct cli *cli, cli_format_fn fn, const void *obj,
-	       enum ebpfnet_format format)
-{
-	const char *text = cli_out_format(&cli->out, fn, obj, format);
-
-	if (!text)
-		return cli->out.format_err;
-	fputs(text, stdout);
-	return 0;
-}
-
-/* Flush stdout: CLI_EXIT_OK, or the error line. */
-static int finish_output(struct cli *cli)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		cli->out.write_err = cli_neg_errno();
-	if (cli->out.write_err) {
-		cli_msgs_reset_reason();
-		return cli_fail(cli->out.write_err, "cannot write the output");
-	}
-	return CLI_EXIT_OK;
+	return cli_out_format_of(cli->args.opts.json);
 }
 
 /* ---- the balancer -------------------------------------------------------- */
 
-static const char *pin_root(const struct cli *cli)
-{
-	return cli->args.pin_root ? cli->args.pin_root : EBPFNET_PIN_ROOT_DEFAULT;
-}
-
-/*
- * Open the node's balancer. Only attach, service add and backend add
- * create one (OPEN_CREATE): the other commands have nothing to work on
- * without it, and creating it there would leave state behind for nothing.
- * OPEN_EXISTING_QUIET: when there is none, -ENOENT and no error line.
- */
-enum open_how { OPEN_EXISTING, OPEN_CREATE, OPEN_EXISTING_QUIET };
-
-static int open_lb(struct cli *cli, enum open_how how)
+/* Open the node's balancer. Only attach, service add and backend add
+ * create one. */
+static int open_lb(struct cli *cli, enum cli_open_how how)
 {
 	EBPFNET_OPTS(ebpfnet_lb_opts, opts,
 		.pin_root = cli->args.pin_root,
 		.outer_src4 = cli->args.outer_src4,
 		.outer_src6 = cli->args.outer_src6,
-		.open_existing = how != OPEN_CREATE);
-	int err;
+		.open_existing = how != CLI_OPEN_CREATE);
 
 	cli_msgs_reset_reason();
 	cli->lb = ebpfnet_lb_open(&opts);
 	if (cli->lb)
 		return CLI_EXIT_OK;
-	err = cli_neg_errno();
-	if (err == -ENOENT && how == OPEN_EXISTING_QUIET) {
-		cli_msgs_discard(); /* "there is none" is no warning here */
-		return -ENOENT;
-	}
-	if (err == -ENOENT)
-		return cli_error("there is no load balancer under %s (add a service or attach it first)",
-				 pin_root(cli));
-	return cli_fail(err, "cannot open the load balancer under %s",
-			pin_root(cli));
-}
-
-/* A name the kernel does not know fails here, before anything is opened
- * (which would create the node's pinned state for nothing). */
-static int check_iface(const char *ifname)
-{
-	if (strlen(ifname) >= IF_NAMESIZE)
-		return cli_fail(-EINVAL, "invalid interface name '%s'", ifname);
-	if (!if_nametoindex(ifname))
-		return cli_fail(errno == ENODEV ? -ENODEV : cli_neg_errno(),
-				"cannot find interface '%s'", ifname);
-	return CLI_EXIT_OK;
+	return cli_open_failed(how, "load balancer",
+			       "add a service or attach it first",
+			       cli_pin_root(cli->args.pin_root));
 }
 
 /* {"interface":"<ifname>",<rest>} or the text line. */
 static int put_iface_result(struct cli *cli, const char *json_rest,
 			    const char *text_fmt)
 {
-	const char *ifname = cli->args.ifname;
-
-	if (!cli->args.opts.json) {
-		printf(text_fmt, ifname);
-		putchar('\n');
-		return CLI_EXIT_OK;
-	}
-	fputs("{\"interface\":", stdout);
-	if (put(cli, format_json_string, ifname, EBPFNET_FORMAT_JSON))
-		return cli_fail(cli->out.format_err, "cannot format the output");
-	printf(",%s}\n", json_rest);
-	return CLI_EXIT_OK;
+	return cli_iface_result(&cli->out, cli->args.opts.json,
+				cli->args.ifname, json_rest, text_fmt);
 }
 
 /* ---- attach, detach ------------------------------------------------------ */
@@ -156,32 +85,24 @@ static int put_iface_result(struct cli *cli, const char *json_rest,
 static int cmd_attach(struct cli *cli)
 {
 	const char *ifname = cli->args.ifname;
-	char rest[64], text[64];
-	int rc, mode;
+	int rc;
 
-	rc = check_iface(ifname);
+	rc = cli_iface_check(ifname);
 	if (rc == CLI_EXIT_OK)
-		rc = open_lb(cli, OPEN_CREATE);
+		rc = open_lb(cli, CLI_OPEN_CREATE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli_msgs_reset_reason();
 	rc = ebpfnet_lb_attach(cli->lb, ifname, cli->args.mode);
 	if (rc)
 		return cli_fail(rc, "cannot attach to %s", ifname);
-	mode = ebpfnet_lb_mode(cli->lb, ifname);
-	if (mode < 0)
-		return cli_fail(mode, "attached to %s, but cannot read the mode back",
-				ifname);
-	snprintf(rest, sizeof(rest), "\"mode\":\"%s\"",
-		 ebpfnet_xdp_mode_name((enum ebpfnet_xdp_mode)mode));
-	snprintf(text, sizeof(text), "attached to %%s (%s)",
-		 ebpfnet_xdp_mode_name((enum ebpfnet_xdp_mode)mode));
-	return put_iface_result(cli, rest, text);
+	return cli_iface_attached(&cli->out, cli->args.opts.json, ifname,
+				  ebpfnet_lb_mode(cli->lb, ifname));
 }
 
 static int cmd_detach(struct cli *cli)
 {
-	int rc = open_lb(cli, OPEN_EXISTING);
+	int rc = open_lb(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -189,14 +110,15 @@ static int cmd_detach(struct cli *cli)
 	rc = ebpfnet_lb_detach(cli->lb, cli->args.ifname);
 	if (rc)
 		return cli_fail(rc, "cannot detach from %s", cli->args.ifname);
-	return put_iface_result(cli, "\"detached\":true", "detached from %s");
+	return cli_iface_detached(&cli->out, cli->args.opts.json,
+				  cli->args.ifname);
 }
 
 /* ---- services and backends ---------------------------------------------- */
 
 static int cmd_service_add(struct cli *cli)
 {
-	int rc = open_lb(cli, OPEN_CREATE);
+	int rc = open_lb(cli, CLI_OPEN_CREATE);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -208,7 +130,7 @@ static int cmd_service_add(struct cli *cli)
 
 static int cmd_service_del(struct cli *cli)
 {
-	int rc = open_lb(cli, OPEN_EXISTING);
+	int rc = open_lb(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -230,7 +152,7 @@ static void backend_init(struct ebpfnet_lb_backend *be, const struct lb_args *a)
 static int cmd_backend_add(struct cli *cli)
 {
 	struct ebpfnet_lb_backend be;
-	int rc = open_lb(cli, OPEN_CREATE);
+	int rc = open_lb(cli, CLI_OPEN_CREATE);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -244,7 +166,7 @@ static int cmd_backend_add(struct cli *cli)
 
 static int cmd_backend_del(struct cli *cli)
 {
-	int rc = open_lb(cli, OPEN_EXISTING);
+	int rc = open_lb(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -288,7 +210,7 @@ static int cmd_backend_set(struct cli *cli)
 	const struct lb_args *a = &cli->args;
 	struct find_backend f = { .addr = &a->addr };
 	struct ebpfnet_lb_backend be;
-	int rc = open_lb(cli, OPEN_EXISTING);
+	int rc = open_lb(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -320,7 +242,7 @@ static int cmd_decap(struct cli *cli)
 		.outer_src4 = a->outer_src4,
 		.outer_src6 = a->outer_src6);
 	bool attach = a->cmd == LB_CMD_DECAP_ATTACH;
-	int rc = attach ? check_iface(a->ifname) : CLI_EXIT_OK;
+	int rc = attach ? cli_iface_check(a->ifname) : CLI_EXIT_OK;
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -406,7 +328,7 @@ static int list_backend(void *ctx, const struct ebpfnet_lb_backend *be,
 		printf("%s{\"backend\":", l->first ? "" : ",");
 	else
 		fputs("  backend ", stdout);
-	err = put(cli, format_backend, be, out_format(cli));
+	err = cli_out_put(&cli->out, format_backend, be, out_format(cli));
 	if (err)
 		return err;
 	put_counters(cli, counters);
@@ -426,7 +348,8 @@ static int list_service(struct cli *cli, const struct service_row *row,
 		printf("%s{\"service\":", first ? "" : ",");
 	else
 		fputs("service ", stdout);
-	if (put(cli, format_service, &row->service, out_format(cli)))
+	if (cli_out_put(&cli->out, format_service, &row->service,
+			out_format(cli)))
 		return cli_fail(cli->out.format_err, "cannot format a service");
 	if (!cli->args.opts.json && row->service.table_size)
 		printf(" table-size %" PRIu32, row->service.table_size);
@@ -449,7 +372,7 @@ static int cmd_list(struct cli *cli)
 {
 	struct service_rows r = { 0 };
 	size_t i;
-	int rc = open_lb(cli, OPEN_EXISTING_QUIET);
+	int rc = open_lb(cli, CLI_OPEN_EXISTING_QUIET);
 
 	/* no balancer: no service */
 	if (rc == -ENOENT) {
@@ -497,7 +420,7 @@ static int cmd_stats(struct cli *cli)
 {
 	EBPFNET_OPTS(ebpfnet_lb_stats, stats);
 	size_t i;
-	int rc = open_lb(cli, OPEN_EXISTING);
+	int rc = open_lb(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -535,7 +458,7 @@ static int cmd_simulate(struct cli *cli)
 	const struct lb_args *a = &cli->args;
 	EBPFNET_OPTS(ebpfnet_lb_backend, be);
 	char ip[INET6_ADDRSTRLEN];
-	int rc = open_lb(cli, OPEN_EXISTING);
+	int rc = open_lb(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -548,7 +471,8 @@ static int cmd_simulate(struct cli *cli)
 		return cli_fail(rc, "cannot simulate %s -> %s", a->ops[0], a->ops[1]);
 	if (a->opts.json) {
 		fputs("{\"backend\":", stdout);
-		if (put(cli, format_backend, &be, EBPFNET_FORMAT_JSON))
+		if (cli_out_put(&cli->out, format_backend, &be,
+				EBPFNET_FORMAT_JSON))
 			return cli_fail(cli->out.format_err, "cannot format the backend");
 		puts("}");
 		return CLI_EXIT_OK;
@@ -561,7 +485,7 @@ static int cmd_simulate(struct cli *cli)
 
 static int cmd_set_mtu_policy(struct cli *cli)
 {
-	int rc = open_lb(cli, OPEN_EXISTING);
+	int rc = open_lb(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -611,7 +535,7 @@ int main(int argc, char **argv)
 	cli_msgs_hold(true);
 	rc = runners[cli.args.cmd](&cli);
 	if (rc == CLI_EXIT_OK)
-		rc = finish_output(&cli);
+		rc = cli_out_finish(&cli.out);
 	if (rc == CLI_EXIT_OK)
 		cli_msgs_release();
 

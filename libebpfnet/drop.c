@@ -12,15 +12,9 @@
  * writes. Locks are taken in one order: drop, then the chain's.
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <net/if.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -29,6 +23,10 @@
 #include "clock.h"
 #include "drop_internal.h"
 #include "internal.h"
+#include "maps.h"
+#include "percpu.h"
+#include "pinned.h"
+#include "stage.h"
 #include "xdp_chain.h"
 
 /* The BPF program (drop_abi.h) and the public API (drop.h) name the same
@@ -59,17 +57,21 @@ _Static_assert(DROP_EVENT_BYTES == EBPFNET_DROP_EVENT_BYTES &&
 
 #define DROP_OBJECT "drop"
 #define DROP_DEFAULT_EVENT_RATE 100
-#define DROP_LOCK_ATTEMPTS 5
-/* The map whose pin tells an existing filter, and whose size tells its
- * max_rules (max_rules + 1 counters: ids start at 1). */
-#define PIN_PROBE_MAP "drop_config"
+/* The map whose size tells a pinned filter's max_rules (max_rules + 1
+ * counters: ids start at 1). */
 #define PIN_SIZE_MAP "drop_rule_counters"
 
+static const struct ebpfnet__pinned_kind drop_kind = {
+	.object = DROP_OBJECT,
+	.noun = "filter",
+	.probe_map = "drop_config",
+	.gone_how = "detached from its last interface",
+	.opts_type = "ebpfnet_drop_opts",
+	.room = 16,
+};
+
 struct ebpfnet_drop {
-	char pin_root[PATH_MAX];
-	char dir[PATH_MAX];           /* <pin_root>/drop */
-	int lock_fd;                  /* the flocked dir; -1 when unlocked */
-	__u32 config_id;              /* our drop_config's id, to spot a new filter */
+	struct ebpfnet__pinned pins;  /* <pin_root>/drop, probe: drop_config */
 	struct ebpfnet__xdp_chain *chain;
 	struct drop_bpf *skel;
 	/* drop_config, mapped: each knob and shape slot is one aligned
@@ -97,62 +99,9 @@ static int check_handle(const struct ebpfnet_drop *drop, const char *fn)
 	return 0;
 }
 
-static int check_ifname(const char *fn, const char *ifname)
-{
-	if (!ifname || !*ifname) {
-		pr_warn("%s: ifname is %s", fn, ifname ? "empty" : "NULL");
-		return -EINVAL;
-	}
-	if (strnlen(ifname, IF_NAMESIZE) >= IF_NAMESIZE) {
-		pr_warn("%s: ifname '%.32s...' is longer than %d bytes", fn,
-			ifname, IF_NAMESIZE - 1);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int map_fd(const struct bpf_map *map)
 {
 	return bpf_map__fd(map);
-}
-
-static __u32 map_id_of_fd(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
-static int pin_path(const struct ebpfnet_drop *drop, const char *name,
-		    char *buf, size_t len)
-{
-	int n = snprintf(buf, len, "%s/%s", drop->dir, name);
-
-	if (n < 0 || (size_t)n >= len) {
-		pr_warn("drop: pin path %s/%s is too long", drop->dir, name);
-		return -ENAMETOOLONG;
-	}
-	return 0;
-}
-
-/* The pinned map `name`'s fd, -ENOENT when there is none. */
-static int pinned_map(const struct ebpfnet_drop *drop, const char *name)
-{
-	char path[PATH_MAX];
-	int fd, err = pin_path(drop, name, path, sizeof(path));
-
-	if (err)
-		return err;
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		err = -errno;
-		if (err != -ENOENT)
-			pr_warn("drop: cannot open %s: %s", path,
-				ebpfnet_strerror(err));
-		return err;
-	}
-	return fd;
 }
 
 /* One 32-bit field of the mapped drop_config: loads and stores whole,
@@ -211,83 +160,23 @@ static int conf_map(struct ebpfnet_drop *drop)
 	return 0;
 }
 
-/* ---- the lock ----------------------------------------------------------- */
-
-/*
- * Take the exclusive flock on <pin_root>/drop. The directory may be
- * removed (a last detach) and created again by another process while we
- * wait: lock what the path names now. Without `create`, a missing
- * directory is -ENOENT (the filter was removed).
- */
-static int lock(struct ebpfnet_drop *drop, bool create)
-{
-	for (int attempt = 0; attempt < DROP_LOCK_ATTEMPTS; attempt++) {
-		struct stat held, now;
-		int fd, err;
-
-		if (create) {
-			err = ebpfnet__pin_dir(drop->pin_root, DROP_OBJECT, NULL,
-					       drop->dir, sizeof(drop->dir));
-			if (err)
-				return err;
-		}
-		fd = open(drop->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			err = -errno;
-			if (err != -ENOENT || create)
-				pr_warn("drop: cannot open %s: %s", drop->dir,
-					ebpfnet_strerror(err));
-			return err;
-		}
-		if (flock(fd, LOCK_EX)) {
-			err = -errno;
-			pr_warn("drop: cannot lock %s: %s", drop->dir,
-				ebpfnet_strerror(err));
-			close(fd);
-			return err;
-		}
-		if (!fstat(fd, &held) && !stat(drop->dir, &now) &&
-		    held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
-			drop->lock_fd = fd;
-			return 0;
-		}
-		close(fd); /* removed meanwhile: lock the new one */
-		if (!create)
-			return -ENOENT;
-	}
-	pr_warn("drop: %s keeps being removed and created again", drop->dir);
-	return -EAGAIN;
-}
-
-static void unlock(struct ebpfnet_drop *drop)
-{
-	if (drop->lock_fd >= 0) {
-		close(drop->lock_fd); /* drops the flock */
-		drop->lock_fd = -1;
-	}
-}
-
 /* ---- map writes for the rule model -------------------------------------- */
 
-static int map_write_err(const char *what, int err)
+/* Map calls, logged in drop's name (maps.h). */
+static int map_fail(const char *what, int err)
 {
-	pr_warn("drop: %s: %s", what, ebpfnet_strerror(err));
-	return err;
+	return ebpfnet__map_fail(DROP_OBJECT, what, err);
 }
 
-static int op_update(int fd, const void *key, const void *value,
-		     const char *what)
+static int put(const struct bpf_map *map, const void *key, const void *value,
+	       const char *what)
 {
-	if (bpf_map_update_elem(fd, key, value, BPF_ANY))
-		return map_write_err(what, -errno);
-	return 0;
+	return ebpfnet__map_put(DROP_OBJECT, map_fd(map), key, value, what);
 }
 
-static int op_delete(int fd, const void *key, const char *what)
+static int del(const struct bpf_map *map, const void *key, const char *what)
 {
-	if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
-		return map_write_err(what, -errno);
-	return 0;
+	return ebpfnet__map_del(DROP_OBJECT, map_fd(map), key, what);
 }
 
 /* Host prefixes (/32, /128) go to the exact-match hashes, which the
@@ -297,10 +186,11 @@ static bool is_host_prefix(int family, uint8_t len)
 	return len == (family == 4 ? 32 : 128);
 }
 
-static int host_fd(const struct ebpfnet_drop *drop, int family)
+static const struct bpf_map *host_map(const struct ebpfnet_drop *drop,
+				     int family)
 {
-	return map_fd(family == 4 ? drop->skel->maps.drop_host4 :
-				    drop->skel->maps.drop_host6);
+	return family == 4 ? drop->skel->maps.drop_host4 :
+			     drop->skel->maps.drop_host6;
 }
 
 static int ops_lpm_update(void *ctx, int family, const uint8_t *addr,
@@ -309,21 +199,21 @@ static int ops_lpm_update(void *ctx, int family, const uint8_t *addr,
 	struct ebpfnet_drop *drop = ctx;
 
 	if (is_host_prefix(family, len))
-		return op_update(host_fd(drop, family), addr, &class_id,
-				 family == 4 ? "writing an IPv4 host (drop_host4)" :
-					       "writing an IPv6 host (drop_host6)");
+		return put(host_map(drop, family), addr, &class_id,
+			   family == 4 ? "writing an IPv4 host (drop_host4)" :
+					 "writing an IPv6 host (drop_host6)");
 	if (family == 4) {
 		struct drop_lpm4_key k = { .prefixlen = len };
 
 		memcpy(k.addr, addr, sizeof(k.addr));
-		return op_update(map_fd(drop->skel->maps.drop_lpm4), &k,
-				 &class_id, "writing an IPv4 prefix (drop_lpm4)");
+		return put(drop->skel->maps.drop_lpm4, &k, &class_id,
+			   "writing an IPv4 prefix (drop_lpm4)");
 	} else {
 		struct drop_lpm6_key k = { .prefixlen = len };
 
 		memcpy(k.addr, addr, sizeof(k.addr));
-		return op_update(map_fd(drop->skel->maps.drop_lpm6), &k,
-				 &class_id, "writing an IPv6 prefix (drop_lpm6)");
+		return put(drop->skel->maps.drop_lpm6, &k, &class_id,
+			   "writing an IPv6 prefix (drop_lpm6)");
 	}
 }
 
@@ -333,21 +223,21 @@ static int ops_lpm_delete(void *ctx, int family, const uint8_t *addr,
 	struct ebpfnet_drop *drop = ctx;
 
 	if (is_host_prefix(family, len))
-		return op_delete(host_fd(drop, family), addr,
-				 family == 4 ? "deleting an IPv4 host (drop_host4)" :
-					       "deleting an IPv6 host (drop_host6)");
+		return del(host_map(drop, family), addr,
+			   family == 4 ? "deleting an IPv4 host (drop_host4)" :
+					 "deleting an IPv6 host (drop_host6)");
 	if (family == 4) {
 		struct drop_lpm4_key k = { .prefixlen = len };
 
 		memcpy(k.addr, addr, sizeof(k.addr));
-		return op_delete(map_fd(drop->skel->maps.drop_lpm4), &k,
-				 "deleting an IPv4 prefix (drop_lpm4)");
+		return del(drop->skel->maps.drop_lpm4, &k,
+			   "deleting an IPv4 prefix (drop_lpm4)");
 	} else {
 		struct drop_lpm6_key k = { .prefixlen = len };
 
 		memcpy(k.addr, addr, sizeof(k.addr));
-		return op_delete(map_fd(drop->skel->maps.drop_lpm6), &k,
-				 "deleting an IPv6 prefix (drop_lpm6)");
+		return del(drop->skel->maps.drop_lpm6, &k,
+			   "deleting an IPv6 prefix (drop_lpm6)");
 	}
 }
 
@@ -356,16 +246,16 @@ static int ops_tuple_update(void *ctx, const struct drop_key *key,
 {
 	struct ebpfnet_drop *drop = ctx;
 
-	return op_update(map_fd(drop->skel->maps.drop_tuples), key, verdict,
-			 "writing a rule entry (drop_tuples)");
+	return put(drop->skel->maps.drop_tuples, key, verdict,
+		   "writing a rule entry (drop_tuples)");
 }
 
 static int ops_tuple_delete(void *ctx, const struct drop_key *key)
 {
 	struct ebpfnet_drop *drop = ctx;
 
-	return op_delete(map_fd(drop->skel->maps.drop_tuples), key,
-			 "deleting a rule entry (drop_tuples)");
+	return del(drop->skel->maps.drop_tuples, key,
+		   "deleting a rule entry (drop_tuples)");
 }
 
 /* The OR of the shape slots, slot `index` taken as `match`. */
@@ -470,8 +360,8 @@ static int ops_sig_write(void *ctx, uint32_t slot,
 	struct drop_sig sig;
 
 	sig_compile(rule, &sig);
-	return op_update(map_fd(drop->skel->maps.drop_sigs), &slot, &sig,
-			 "writing a signature rule (drop_sigs)");
+	return put(drop->skel->maps.drop_sigs, &slot, &sig,
+		   "writing a signature rule (drop_sigs)");
 }
 
 static int ops_cfg_set(void *ctx, enum drop_cfg knob, uint32_t value)
@@ -479,46 +369,30 @@ static int ops_cfg_set(void *ctx, enum drop_cfg knob, uint32_t value)
 	return cfg_write(ctx, knob, value);
 }
 
-/* Zero a per-CPU counter (a rule id's, or a statistic's). */
-static int counters_zero(int fd, uint32_t index, const char *what)
-{
-	int ncpus = libbpf_num_possible_cpus();
-	struct drop_counter *zeros;
-	int err = 0;
-
-	if (ncpus <= 0)
-		return map_write_err(what, ncpus ? ncpus : -EINVAL);
-	zeros = calloc((size_t)ncpus, sizeof(*zeros));
-	if (!zeros)
-		return -ENOMEM;
-	if (bpf_map_update_elem(fd, &index, zeros, BPF_ANY))
-		err = map_write_err(what, -errno);
-	free(zeros);
-	return err;
-}
-
 static int ops_counters_reset(void *ctx, uint32_t rule_id)
 {
 	struct ebpfnet_drop *drop = ctx;
 
-	return counters_zero(map_fd(drop->skel->maps.drop_rule_counters),
-			     rule_id, "resetting a rule's counters (drop_rule_counters)");
+	return ebpfnet__percpu_zero(DROP_OBJECT,
+				    map_fd(drop->skel->maps.drop_rule_counters),
+				    rule_id, sizeof(struct drop_counter),
+				    "resetting a rule's counters (drop_rule_counters)");
 }
 
 static int ops_record_store(void *ctx, const struct drop_rule_record *rec)
 {
 	struct ebpfnet_drop *drop = ctx;
 
-	return op_update(map_fd(drop->skel->maps.drop_rules), &rec->id, rec,
-			 "storing a rule (drop_rules)");
+	return put(drop->skel->maps.drop_rules, &rec->id, rec,
+		   "storing a rule (drop_rules)");
 }
 
 static int ops_record_delete(void *ctx, uint32_t rule_id)
 {
 	struct ebpfnet_drop *drop = ctx;
 
-	return op_delete(map_fd(drop->skel->maps.drop_rules), &rule_id,
-			 "deleting a rule (drop_rules)");
+	return del(drop->skel->maps.drop_rules, &rule_id,
+		   "deleting a rule (drop_rules)");
 }
 
 static struct drop_map_ops map_ops(struct ebpfnet_drop *drop)
@@ -567,11 +441,11 @@ static int read_records(const struct ebpfnet_drop *drop, struct adopt_buf *b)
 		if (bpf_map_lookup_elem(fd, &key, &b->recs[b->nrecs])) {
 			if (errno == ENOENT)
 				continue; /* deleted while we walked */
-			return map_write_err("reading drop_rules", -errno);
+			return map_fail("reading drop_rules", -errno);
 		}
 		b->nrecs++;
 	}
-	return errno == ENOENT ? 0 : map_write_err("walking drop_rules", -errno);
+	return errno == ENOENT ? 0 : map_fail("walking drop_rules", -errno);
 }
 
 static int lpm_push(struct adopt_buf *b, int family, const uint8_t *addr,
@@ -611,14 +485,14 @@ static int read_lpm(int fd, int family, size_t addr_len, struct adopt_buf *b)
 		if (bpf_map_lookup_elem(fd, &key, &class_id)) {
 			if (errno == ENOENT)
 				continue;
-			return map_write_err("reading an LPM trie", -errno);
+			return map_fail("reading an LPM trie", -errno);
 		}
 		err = lpm_push(b, family, key.addr, addr_len, key.prefixlen,
 			       class_id);
 		if (err)
 			return err;
 	}
-	return errno == ENOENT ? 0 : map_write_err("walking an LPM trie", -errno);
+	return errno == ENOENT ? 0 : map_fail("walking an LPM trie", -errno);
 }
 
 /* Every entry of one host hash (key: the address), as /32 or /128. */
@@ -635,13 +509,13 @@ static int read_hosts(int fd, int family, size_t addr_len, struct adopt_buf *b)
 		if (bpf_map_lookup_elem(fd, key, &class_id)) {
 			if (errno == ENOENT)
 				continue;
-			return map_write_err("reading a host hash", -errno);
+			return map_fail("reading a host hash", -errno);
 		}
 		err = lpm_push(b, family, key, addr_len, addr_len * 8, class_id);
 		if (err)
 			return err;
 	}
-	return errno == ENOENT ? 0 : map_write_err("walking a host hash", -errno);
+	return errno == ENOENT ? 0 : map_fail("walking a host hash", -errno);
 }
 
 static void read_shapes(const struct ebpfnet_drop *drop,
@@ -679,10 +553,10 @@ static int adopt(struct ebpfnet_drop *drop)
 	if (!err) {
 		drop_table_set_generation(drop->table, generation);
 		pr_debug("drop: adopted %zu rules (generation %u) from %s",
-			 b.nrecs, generation, drop->dir);
+			 b.nrecs, generation, drop->pins.dir);
 	} else {
 		pr_warn("drop: the maps under %s do not make a consistent rule table: %s",
-			drop->dir, ebpfnet_strerror(err));
+			drop->pins.dir, ebpfnet_strerror(err));
 	}
 	free(b.recs);
 	free(b.lpm);
@@ -691,32 +565,10 @@ static int adopt(struct ebpfnet_drop *drop)
 
 /* ---- a change: lock, check we still hold the node's filter, catch up --- */
 
-/* Is the filter pinned under dir still the one this handle loaded? */
-static int check_current(const struct ebpfnet_drop *drop)
-{
-	int fd = pinned_map(drop, PIN_PROBE_MAP);
-	__u32 id;
-
-	if (fd == -ENOENT) {
-		pr_warn("drop: the filter under %s was removed (detached from its last interface): open it again",
-			drop->dir);
-		return -ESTALE;
-	}
-	if (fd < 0)
-		return fd;
-	id = map_id_of_fd(fd);
-	close(fd);
-	if (id != drop->config_id) {
-		pr_warn("drop: the filter under %s was created again by another process: open it again",
-			drop->dir);
-		return -ESTALE;
-	}
-	return 0;
-}
-
 /* Re-read the rules when another process changed them. */
-static int catch_up(struct ebpfnet_drop *drop)
+static int catch_up(void *ctx)
 {
+	struct ebpfnet_drop *drop = ctx;
 	uint32_t generation;
 	int err = cfg_read(drop, DROP_CFG_GENERATION, &generation);
 
@@ -727,22 +579,10 @@ static int catch_up(struct ebpfnet_drop *drop)
 	return adopt(drop);
 }
 
+/* Lock, check the filter is still ours, catch up (pinned.h). */
 static int begin_change(struct ebpfnet_drop *drop)
 {
-	int err = lock(drop, false);
-
-	if (err == -ENOENT) {
-		pr_warn("drop: %s is gone (the filter was detached from its last interface): open it again",
-			drop->dir);
-		return -ESTALE;
-	}
-	if (!err)
-		err = check_current(drop);
-	if (!err)
-		err = catch_up(drop);
-	if (err)
-		unlock(drop);
-	return err;
+	return ebpfnet__pinned_begin_change(&drop->pins, catch_up, drop);
 }
 
 /* ---- open ------------------------------------------------------------------ */
@@ -750,28 +590,29 @@ static int begin_change(struct ebpfnet_drop *drop)
 /* max_rules of the pinned filter, 0 when there is none. */
 static int pinned_max_rules(const struct ebpfnet_drop *drop, uint32_t *max)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	int fd = pinned_map(drop, PIN_SIZE_MAP), err = 0;
+	uint32_t entries;
+	int err = ebpfnet__pinned_max_entries(&drop->pins, PIN_SIZE_MAP, &entries);
 
 	*max = 0;
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		err = -errno;
-		pr_warn("drop: cannot read the size of the pinned %s: %s",
-			PIN_SIZE_MAP, ebpfnet_strerror(err));
-	} else if (info.max_entries < 2) {
+	if (err || !entries)
+		return err;
+	if (entries < 2) {
 		pr_warn("drop: the pinned %s has %u entries (not a drop filter?)",
-			PIN_SIZE_MAP, info.max_entries);
-		err = -EINVAL;
-	} else {
-		*max = info.max_entries - 1;
+			PIN_SIZE_MAP, entries);
+		return -EINVAL;
 	}
-	close(fd);
-	return err;
+	*max = entries - 1;
+	return 0;
+}
+
+/* Every drop map is pinned, but the per-program scratch and the chain's
+ * own maps. */
+static bool pin_this_map(const struct bpf_map *map, const void *ctx)
+{
+	const struct drop_bpf *skel = ctx;
+
+	return map != skel->maps.drop_scratch && map != skel->maps.xdp_chain &&
+	       map != skel->maps.xdp_ifaces;
 }
 
 /* Size every rule-bound map from max_rules, pin every drop map under dir,
@@ -780,7 +621,6 @@ static int prepare_maps(struct ebpfnet_drop *drop, uint32_t max_rules)
 {
 	struct drop_bpf *skel = drop->skel;
 	uint64_t classes = (uint64_t)max_rules * 2;
-	struct bpf_map *map;
 	int err;
 
 	if (classes > DROP_MAX_CLASSES)
@@ -792,29 +632,13 @@ static int prepare_maps(struct ebpfnet_drop *drop, uint32_t max_rules)
 	    (err = bpf_map__set_max_entries(skel->maps.drop_host6, (__u32)classes)) ||
 	    (err = bpf_map__set_max_entries(skel->maps.drop_rule_counters, max_rules + 1)) ||
 	    (err = bpf_map__set_max_entries(skel->maps.drop_rules, max_rules)))
-		return map_write_err("sizing the maps", err);
-
-	bpf_object__for_each_map(map, skel->obj) {
-		char path[PATH_MAX];
-
-		/* per program instance, or the chain's own pins */
-		if (map == skel->maps.drop_scratch ||
-		    map == skel->maps.xdp_chain || map == skel->maps.xdp_ifaces)
-			continue;
-		err = pin_path(drop, bpf_map__name(map), path, sizeof(path));
-		if (!err)
-			err = bpf_map__set_pin_path(map, path);
-		if (err)
-			return map_write_err("setting a pin path", err);
-	}
-	err = bpf_map__reuse_fd(skel->maps.xdp_chain,
-				ebpfnet__xdp_chain_prog_array_fd(drop->chain));
+		return map_fail("sizing the maps", err);
+	err = ebpfnet__pinned_set_pin_paths(&drop->pins, skel->obj, pin_this_map,
+					    skel, false);
 	if (!err)
-		err = bpf_map__reuse_fd(skel->maps.xdp_ifaces,
-					ebpfnet__xdp_chain_ifaces_fd(drop->chain));
-	if (err)
-		return map_write_err("sharing the XDP chain's maps", err);
-	return 0;
+		err = ebpfnet__stage_share_chain_maps(drop->chain, skel->obj,
+						      DROP_OBJECT);
+	return err;
 }
 
 static int set_defaults(struct ebpfnet_drop *drop)
@@ -836,14 +660,14 @@ static int load(struct ebpfnet_drop *drop, uint32_t opts_max_rules,
 		bool *created)
 {
 	uint32_t max_rules;
-	int err, fd;
+	int err;
 
 	err = pinned_max_rules(drop, &max_rules);
 	if (err)
 		return err;
 	if (max_rules && opts_max_rules && opts_max_rules != max_rules)
 		pr_info("drop: the filter under %s holds up to %u rules: ebpfnet_drop_opts.max_rules %u applies when it is created",
-			drop->dir, max_rules, opts_max_rules);
+			drop->pins.dir, max_rules, opts_max_rules);
 	if (!max_rules)
 		max_rules = opts_max_rules;
 	drop->table = drop_table_new(max_rules); /* validates, 0: default */
@@ -851,30 +675,19 @@ static int load(struct ebpfnet_drop *drop, uint32_t opts_max_rules,
 		return -errno;
 	max_rules = drop_table_max_rules(drop->table);
 
-	fd = pinned_map(drop, PIN_PROBE_MAP);
-	if (fd < 0 && fd != -ENOENT)
-		return fd;
-	*created = fd == -ENOENT;
-	if (fd >= 0)
-		close(fd);
-
-	drop->skel = drop_bpf__open();
-	if (!drop->skel) {
-		err = -errno;
-		pr_warn("drop: cannot open the BPF object: %s", ebpfnet_strerror(err));
+	err = ebpfnet__pinned_is_new(&drop->pins, created);
+	if (err)
 		return err;
-	}
+	drop->skel = drop_bpf__open();
+	if (!drop->skel)
+		return ebpfnet__pinned_open_error(&drop->pins, -errno);
 	err = prepare_maps(drop, max_rules);
 	if (err)
 		return err;
 	err = drop_bpf__load(drop->skel);
-	if (err) {
-		pr_warn("drop: cannot load the filter on the maps under %s: %s%s",
-			drop->dir, ebpfnet_strerror(err),
-			err == -EINVAL ? " (pins left by an incompatible version?)" : "");
-		return err;
-	}
-	drop->config_id = map_id_of_fd(map_fd(drop->skel->maps.drop_config));
+	if (err)
+		return ebpfnet__pinned_load_error(&drop->pins, err);
+	drop->pins.probe_id = ebpfnet__map_id(map_fd(drop->skel->maps.drop_config));
 	err = conf_map(drop);
 	if (err)
 		return err;
@@ -887,65 +700,23 @@ static int load(struct ebpfnet_drop *drop, uint32_t opts_max_rules,
 }
 
 /* A failed open leaves nothing it created behind. */
-/* open_existing: lock the pinned filter, or -ENOENT when there is none
- * (nothing is created). */
-static int open_existing_lock(struct ebpfnet_drop *drop)
-{
-	int err, fd;
-
-	snprintf(drop->dir, sizeof(drop->dir), "%s/%s", drop->pin_root, DROP_OBJECT);
-	err = lock(drop, false);
-	if (!err) {
-		fd = pinned_map(drop, PIN_PROBE_MAP);
-		if (fd >= 0)
-			close(fd);
-		err = fd < 0 ? fd : 0;
-	}
-	if (err == -ENOENT)
-		pr_warn("drop: there is no filter under %s", drop->dir);
-	if (err)
-		unlock(drop);
-	return err;
-}
-
-static void undo_open(struct ebpfnet_drop *drop, bool created)
-{
-	if (created && drop->dir[0])
-		ebpfnet__pin_dir_cleanup(drop->pin_root, drop->dir);
-	if (drop->chain && ebpfnet__xdp_chain_unused(drop->chain))
-		ebpfnet__xdp_chain_remove(drop->chain);
-}
-
 struct ebpfnet_drop *ebpfnet_drop_open(const struct ebpfnet_drop_opts *opts)
 {
-	const char *pin_root;
 	struct ebpfnet_drop *drop;
-	bool created = false, existing;
+	bool created = false;
 	int err;
 
 	if (!EBPFNET_OPTS_VALID(opts, ebpfnet_drop_opts, open_existing))
 		return ebpfnet__err_ptr(-EINVAL);
-	pin_root = EBPFNET_OPTS_GET(opts, pin_root, NULL);
-	if (!pin_root)
-		pin_root = EBPFNET_PIN_ROOT_DEFAULT;
-	if (strlen(pin_root) >= sizeof(drop->pin_root) - 16) {
-		pr_warn("ebpfnet_drop_opts.pin_root: longer than %zu bytes",
-			sizeof(drop->pin_root) - 17);
-		return ebpfnet__err_ptr(-ENAMETOOLONG);
-	}
 	drop = calloc(1, sizeof(*drop));
 	if (!drop)
 		return ebpfnet__err_ptr(-ENOMEM);
-	drop->lock_fd = -1;
-	strcpy(drop->pin_root, pin_root);
 	drop->on_event = EBPFNET_OPTS_GET(opts, on_event, NULL);
 	drop->ctx = EBPFNET_OPTS_GET(opts, ctx, NULL);
-
-	existing = EBPFNET_OPTS_GET(opts, open_existing, false);
-	err = existing ? open_existing_lock(drop) : lock(drop, true);
-	if (err)
-		goto fail;
-	err = ebpfnet__xdp_chain_open(pin_root, &drop->chain);
+	err = ebpfnet__stage_open(&drop->pins, &drop_kind,
+				  EBPFNET_OPTS_GET(opts, pin_root, NULL),
+				  EBPFNET_OPTS_GET(opts, open_existing, false),
+				  &drop->chain);
 	if (!err)
 		err = load(drop, EBPFNET_OPTS_GET(opts, max_rules, 0), &created);
 	if (!err && drop->on_event) {
@@ -958,12 +729,12 @@ struct ebpfnet_drop *ebpfnet_drop_open(const struct ebpfnet_drop_opts *opts)
 		}
 	}
 	if (err) {
-		undo_open(drop, created);
+		ebpfnet__stage_undo_open(&drop->pins, drop->chain, created);
 		goto fail;
 	}
-	unlock(drop);
+	ebpfnet__pinned_unlock(&drop->pins);
 	pr_debug("drop: %s the filter under %s (%zu rules, at most %u)",
-		 created ? "created" : "adopted", drop->dir,
+		 created ? "created" : "adopted", drop->pins.dir,
 		 drop_table_count(drop->table), drop_table_max_rules(drop->table));
 	return drop;
 fail:
@@ -971,36 +742,20 @@ fail:
 	return ebpfnet__err_ptr(err);
 }
 
-static void remove_all(struct ebpfnet_drop *drop, const char *why);
-static int drop_iface_count(const struct ebpfnet_drop *drop);
-
-/* A filter with no rule and no interface holds nothing worth keeping (a
- * read-only open of a clean node created it): remove its pins. */
-static void remove_if_empty(struct ebpfnet_drop *drop)
-{
-	__u32 key;
-
-	if (!drop->skel || !drop->chain || lock(drop, false))
-		return;
-	if (!check_current(drop) &&
-	    bpf_map_get_next_key(map_fd(drop->skel->maps.drop_rules), NULL, &key) &&
-	    errno == ENOENT && drop_iface_count(drop) == 0)
-		remove_all(drop, "it has no rule and no interface");
-	unlock(drop);
-}
-
 void ebpfnet_drop_destroy(struct ebpfnet_drop *drop)
 {
 	if (!drop)
 		return;
-	remove_if_empty(drop);
+	ebpfnet__stage_remove_if_empty(&drop->pins, drop->chain, XDP_STAGE_DROP,
+				       drop->skel ? map_fd(drop->skel->maps.drop_rules) : -1,
+				       "it has no rule and no interface");
 	ring_buffer__free(drop->rb);
 	if (drop->conf)
 		munmap(drop->conf, drop->conf_len);
 	drop_bpf__destroy(drop->skel); /* our fds only: the pins stay */
 	drop_table_free(drop->table);
 	ebpfnet__xdp_chain_close(drop->chain);
-	unlock(drop);
+	ebpfnet__pinned_unlock(&drop->pins);
 	free(drop);
 }
 
@@ -1015,99 +770,25 @@ int ebpfnet__drop_prog_fd(const struct ebpfnet_drop *drop)
 
 /* ---- attach and detach ------------------------------------------------------ */
 
-static int check_mode(const char *fn, enum ebpfnet_xdp_mode mode)
-{
-	if (mode != EBPFNET_XDP_MODE_AUTO && mode != EBPFNET_XDP_MODE_NATIVE &&
-	    mode != EBPFNET_XDP_MODE_GENERIC) {
-		pr_warn("%s: mode %d is not auto, native or generic", fn, (int)mode);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int check_iface_exists(const char *ifname)
-{
-	if (!if_nametoindex(ifname)) {
-		pr_warn("drop: no interface named %s", ifname);
-		return -ENODEV;
-	}
-	return 0;
-}
-
-static int count_iface(void *ctx, const char *ifname, uint32_t ifindex,
-		       enum ebpfnet_xdp_mode mode)
-{
-	(void)ifname;
-	(void)ifindex;
-	(void)mode;
-	(*(unsigned int *)ctx)++;
-	return 0;
-}
-
-/* Interfaces where the drop stage is enabled, or a negative errno. */
-static int drop_iface_count(const struct ebpfnet_drop *drop)
-{
-	unsigned int n = 0;
-	int err = ebpfnet__xdp_chain_ifaces(drop->chain, XDP_STAGE_DROP,
-					    count_iface, &n);
-
-	return err < 0 ? err : (int)n;
-}
-
 int ebpfnet_drop_attach(struct ebpfnet_drop *drop, const char *ifname,
 			enum ebpfnet_xdp_mode mode)
 {
 	enum ebpfnet_xdp_mode active = mode;
-	int prog_fd, err, before;
+	int err;
 
 	err = check_handle(drop, "ebpfnet_drop_attach");
 	if (!err)
-		err = check_ifname("ebpfnet_drop_attach", ifname);
-	if (!err)
-		err = check_mode("ebpfnet_drop_attach", mode);
-	if (!err)
-		err = check_iface_exists(ifname);
+		err = ebpfnet__stage_check_attach("ebpfnet_drop_attach", DROP_OBJECT,
+						  ifname, mode, NULL);
 	if (!err)
 		err = begin_change(drop);
 	if (err)
 		return ebpfnet__err(err);
-
-	prog_fd = bpf_program__fd(drop->skel->progs.drop_xdp);
-	before = drop_iface_count(drop);
-	/* Our program takes the stage first (an upgrade when an older one
-	 * is there: one slot update), then the interface gets the stage. */
-	err = before < 0 ? before : 0;
-	if (!err)
-		err = ebpfnet__xdp_chain_set_stage(drop->chain, XDP_STAGE_DROP, prog_fd);
-	if (!err) {
-		err = ebpfnet__xdp_chain_enable(drop->chain, ifname, XDP_STAGE_DROP,
-						mode, &active);
-		/* Nothing else runs it: leave the slot as it was (empty). */
-		if (err && before == 0)
-			ebpfnet__xdp_chain_clear_stage(drop->chain, XDP_STAGE_DROP);
-	}
-	unlock(drop);
-	if (err) {
-		pr_warn("drop: cannot attach to %s: %s", ifname, ebpfnet_strerror(err));
-		return ebpfnet__err(err);
-	}
-	pr_info("drop: attached to %s in %s mode", ifname,
-		ebpfnet_xdp_mode_name(active));
-	return 0;
-}
-
-/* Remove the filter's pins, and the chain's when nothing else uses it.
- * Called with the lock held. */
-static void remove_all(struct ebpfnet_drop *drop, const char *why)
-{
-	int err = ebpfnet__xdp_chain_clear_stage(drop->chain, XDP_STAGE_DROP);
-
-	if (err)
-		pr_warn("drop: cannot empty the drop stage: %s", ebpfnet_strerror(err));
-	ebpfnet__pin_dir_cleanup(drop->pin_root, drop->dir);
-	if (ebpfnet__xdp_chain_unused(drop->chain))
-		ebpfnet__xdp_chain_remove(drop->chain);
-	pr_info("drop: removed the filter under %s: %s", drop->dir, why);
+	err = ebpfnet__stage_enable(drop->chain, XDP_STAGE_DROP, ifname, mode,
+				    bpf_program__fd(drop->skel->progs.drop_xdp),
+				    &active);
+	ebpfnet__pinned_unlock(&drop->pins);
+	return ebpfnet__stage_attach_result(DROP_OBJECT, ifname, err, active);
 }
 
 int ebpfnet_drop_detach(struct ebpfnet_drop *drop, const char *ifname)
@@ -1116,89 +797,43 @@ int ebpfnet_drop_detach(struct ebpfnet_drop *drop, const char *ifname)
 
 	err = check_handle(drop, "ebpfnet_drop_detach");
 	if (!err)
-		err = check_ifname("ebpfnet_drop_detach", ifname);
+		err = ebpfnet__stage_check_ifname("ebpfnet_drop_detach", ifname);
 	if (!err) {
-		err = lock(drop, false);
+		err = ebpfnet__pinned_lock(&drop->pins, false);
 		if (err == -ENOENT) {
 			pr_warn("drop: not attached to %s (no filter under %s)",
-				ifname, drop->dir);
+				ifname, drop->pins.dir);
 			return ebpfnet__err(-ENOENT);
 		}
 	}
 	if (err)
 		return ebpfnet__err(err);
-	err = ebpfnet__xdp_chain_disable(drop->chain, ifname, XDP_STAGE_DROP);
-	if (err == -ENOENT)
-		pr_warn("drop: not attached to %s", ifname);
-	else if (err)
-		pr_warn("drop: cannot detach from %s: %s", ifname,
-			ebpfnet_strerror(err));
-	if (!err) {
-		pr_info("drop: detached from %s", ifname);
-		left = drop_iface_count(drop);
-		if (left == 0)
-			remove_all(drop, "detached from its last interface");
-		else if (left < 0)
-			pr_warn("drop: cannot tell whether other interfaces still use the filter: %s",
-				ebpfnet_strerror(left));
-	}
-	unlock(drop);
+	err = ebpfnet__stage_disable(drop->chain, XDP_STAGE_DROP, DROP_OBJECT,
+				     ifname, &left);
+	if (!err && left == 0)
+		ebpfnet__stage_remove(&drop->pins, drop->chain, XDP_STAGE_DROP,
+				      "detached from its last interface");
+	else if (!err && left < 0)
+		pr_warn("drop: cannot tell whether other interfaces still use the filter: %s",
+			ebpfnet_strerror(left));
+	ebpfnet__pinned_unlock(&drop->pins);
 	return ebpfnet__err(err);
-}
-
-struct find_iface {
-	const char *ifname;
-	int mode;
-};
-
-static int match_iface(void *ctx, const char *ifname, uint32_t ifindex,
-		       enum ebpfnet_xdp_mode mode)
-{
-	struct find_iface *f = ctx;
-
-	(void)ifindex;
-	if (strcmp(ifname, f->ifname))
-		return 0;
-	f->mode = mode;
-	return 1;
 }
 
 int ebpfnet_drop_mode(const struct ebpfnet_drop *drop, const char *ifname)
 {
-	struct find_iface f = { .ifname = ifname, .mode = -ENOENT };
-	int err;
+	int err = check_handle(drop, "ebpfnet_drop_mode");
 
-	err = check_handle(drop, "ebpfnet_drop_mode");
-	if (!err)
-		err = check_ifname("ebpfnet_drop_mode", ifname);
-	if (!err) {
-		err = ebpfnet__xdp_chain_ifaces(drop->chain, XDP_STAGE_DROP,
-						match_iface, &f);
-		if (err > 0)
-			err = 0;
-	}
-	if (!err && f.mode < 0)
-		pr_debug("drop: not attached to %s", ifname);
-	return ebpfnet__err(err ? err : f.mode);
-}
-
-struct iface_walk {
-	ebpfnet_drop_iface_fn fn;
-	void *ctx;
-};
-
-static int visit_iface(void *ctx, const char *ifname, uint32_t ifindex,
-		       enum ebpfnet_xdp_mode mode)
-{
-	struct iface_walk *w = ctx;
-
-	return w->fn(w->ctx, ifname, ifindex, mode);
+	if (err)
+		return ebpfnet__err(err);
+	return ebpfnet__err(ebpfnet__stage_mode(drop->chain, XDP_STAGE_DROP,
+						"ebpfnet_drop_mode", DROP_OBJECT,
+						ifname));
 }
 
 int ebpfnet_drop_ifaces(const struct ebpfnet_drop *drop,
 			ebpfnet_drop_iface_fn fn, void *ctx)
 {
-	struct iface_walk w = { .fn = fn, .ctx = ctx };
 	int err = check_handle(drop, "ebpfnet_drop_ifaces");
 
 	if (!err && !fn) {
@@ -1207,8 +842,9 @@ int ebpfnet_drop_ifaces(const struct ebpfnet_drop *drop,
 	}
 	if (err)
 		return ebpfnet__err(err);
+	/* the public callback has the chain's signature */
 	return ebpfnet__err(ebpfnet__xdp_chain_ifaces(drop->chain, XDP_STAGE_DROP,
-						      visit_iface, &w));
+						      fn, ctx));
 }
 
 /* ---- rules and settings ---------------------------------------------------- */
@@ -1234,7 +870,7 @@ int ebpfnet_drop_add(struct ebpfnet_drop *drop,
 		return ebpfnet__err(err);
 	ops = map_ops(drop);
 	err = drop_table_add(drop->table, &rec, &ops, &new_id);
-	unlock(drop);
+	ebpfnet__pinned_unlock(&drop->pins);
 	if (err)
 		return ebpfnet__err(err);
 	*id = new_id;
@@ -1258,7 +894,7 @@ int ebpfnet_drop_del(struct ebpfnet_drop *drop, uint32_t id)
 		ops = map_ops(drop);
 		err = drop_table_del(drop->table, id, &ops);
 	}
-	unlock(drop);
+	ebpfnet__pinned_unlock(&drop->pins);
 	if (!err)
 		pr_debug("drop: deleted rule %u", id);
 	return ebpfnet__err(err);
@@ -1275,7 +911,7 @@ static int set_knob(struct ebpfnet_drop *drop, const char *fn,
 	if (err)
 		return ebpfnet__err(err);
 	err = cfg_write(drop, knob, value);
-	unlock(drop);
+	ebpfnet__pinned_unlock(&drop->pins);
 	return ebpfnet__err(err);
 }
 
@@ -1323,39 +959,18 @@ static int refresh(const struct ebpfnet_drop *drop)
 	err = cfg_read(drop, DROP_CFG_GENERATION, &generation);
 	if (err || generation == drop_table_generation(drop->table))
 		return err;
-	err = lock(d, false);
-	if (err == -ENOENT)
-		return 0; /* removed: show what the handle holds */
-	if (!err)
-		err = catch_up(d);
-	unlock(d);
-	return err;
+	return ebpfnet__pinned_catch_up(&d->pins, catch_up, d);
 }
 
-/* Sum a per-CPU counter. */
+/* Sum a per-CPU counter (struct drop_counter: packets, bytes). */
 static int counter_sum(int fd, uint32_t index, struct ebpfnet_drop_counters *out)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct drop_counter *values;
-	int err = 0;
+	uint64_t sum[2];
+	int err = ebpfnet__percpu_sum(DROP_OBJECT, fd, index, sum, 2);
 
-	out->packets = out->bytes = 0;
-	if (ncpus <= 0)
-		return ncpus ? ncpus : -EINVAL;
-	values = calloc((size_t)ncpus, sizeof(*values));
-	if (!values)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &index, values)) {
-		err = -errno;
-		pr_warn("drop: cannot read counter %u: %s", index,
-			ebpfnet_strerror(err));
-	} else {
-		for (int i = 0; i < ncpus; i++) {
-			out->packets += values[i].packets;
-			out->bytes += values[i].bytes;
-		}
-	}
-	free(values);
+	_Static_assert(sizeof(struct drop_counter) == sizeof(sum), "drop_counter");
+	out->packets = sum[0];
+	out->bytes = sum[1];
 	return err;
 }
 

@@ -8,7 +8,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "drop_internal.h"
 #include "internal.h"
+#include "text.h"
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -191,23 +191,17 @@ static int w_icmp_code(struct parse *p, const char *word, const char *v)
 static int parse_prefix(struct parse *p, const char *word, const char *v,
 			struct ebpfnet_drop_prefix *out)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
 	const char *slash = strchr(v, '/');
 	size_t n = slash ? (size_t)(slash - v) : strlen(v);
 	unsigned int bits, i;
 	unsigned long len;
+	int family;
 
 	memset(out, 0, sizeof(*out));
-	if (n >= sizeof(addr))
+	family = ebpfnet__text_pton(AF_UNSPEC, v, n, out->addr);
+	if (!family)
 		return fail(p, "%s: '%s' is not an IPv4 or IPv6 prefix", word, v);
-	memcpy(addr, v, n);
-	addr[n] = '\0';
-	if (inet_pton(AF_INET, addr, out->addr) == 1)
-		out->family = AF_INET;
-	else if (inet_pton(AF_INET6, addr, out->addr) == 1)
-		out->family = AF_INET6;
-	else
-		return fail(p, "%s: '%s' is not an IPv4 or IPv6 prefix", word, v);
+	out->family = (uint8_t)family;
 	bits = out->family == AF_INET ? 32 : 128;
 	len = bits;
 	if (slash && !parse_uint(slash + 1, 0, bits, &len))
@@ -631,35 +625,14 @@ static void rule_json(struct ebpfnet_sbuf *sb, const struct ebpfnet_drop_rule *r
 	ebpfnet__sbuf_putc(sb, '}');
 }
 
-/* Arguments every formatter checks; the snprintf-like return. */
-static int format_args(const char *fn, const void *obj, int format,
-		       const char *buf, size_t len)
-{
-	if (!obj || (!buf && len) ||
-	    (format != EBPFNET_FORMAT_TEXT && format != EBPFNET_FORMAT_JSON)) {
-		pr_warn("%s: %s", fn, !obj ? "the object is NULL" :
-				      (!buf && len) ? "buf is NULL" :
-						      "unknown format");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int format_done(const struct ebpfnet_sbuf *sb)
-{
-	if (sb->need > INT_MAX)
-		return ebpfnet__err(-EOVERFLOW);
-	return (int)sb->need;
-}
-
 int ebpfnet_drop_rule_format(const struct ebpfnet_drop_rule *rule,
 			     enum ebpfnet_format format, char *buf, size_t len)
 {
 	struct ebpfnet_drop_rule r;
 	struct drop_rule_record rec;
 	struct ebpfnet_sbuf sb;
-	int err = format_args("ebpfnet_drop_rule_format", rule, (int)format,
-			      buf, len);
+	int err = ebpfnet__format_check("ebpfnet_drop_rule_format", rule,
+					(int)format, buf, len);
 
 	if (err)
 		return ebpfnet__err(err);
@@ -674,7 +647,7 @@ int ebpfnet_drop_rule_format(const struct ebpfnet_drop_rule *rule,
 		rule_json(&sb, &r);
 	else
 		rule_text(&sb, &r);
-	return format_done(&sb);
+	return ebpfnet__format_result(&sb);
 }
 
 /* RFC 3339, UTC, nanoseconds. */
@@ -708,8 +681,8 @@ int ebpfnet_drop_event_format(const struct ebpfnet_drop_event *event,
 {
 	struct ebpfnet_drop_event e;
 	struct ebpfnet_sbuf sb;
-	int err = format_args("ebpfnet_drop_event_format", event, (int)format,
-			      buf, len);
+	int err = ebpfnet__format_check("ebpfnet_drop_event_format", event,
+					(int)format, buf, len);
 
 	if (err)
 		return ebpfnet__err(err);
@@ -741,5 +714,5 @@ int ebpfnet_drop_event_format(const struct ebpfnet_drop_event *event,
 		ebpfnet__sbuf_printf(&sb, " len %" PRIu32 ": ", e.pkt_len);
 		put_hex(&sb, e.data, e.cap_len);
 	}
-	return format_done(&sb);
+	return ebpfnet__format_result(&sb);
 }

@@ -18,17 +18,14 @@
  * are taken in one order: lb, then the chain's.
  */
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -36,7 +33,11 @@
 
 #include "internal.h"
 #include "lb_internal.h"
+#include "maps.h"
 #include "netlink.h"
+#include "percpu.h"
+#include "pinned.h"
+#include "stage.h"
 #include "xdp_chain.h"
 #include "lb.skel.h"
 
@@ -44,12 +45,9 @@ _Static_assert(EBPFNET_LB_MTU_DROP == LB_MTU_POLICY_DROP &&
 	       EBPFNET_LB_MTU_ICMP == LB_MTU_POLICY_ICMP, "MTU policies");
 
 #define LB_OBJECT "lb"
-#define LB_LOCK_ATTEMPTS 5
 #define LB_NEXTHOP_TIMEOUT_MS 3000
 #define LB_MAX_WEIGHT 65535
 #define LB_ENOTSUPP 524 /* the kernel's ENOTSUPP: no batch operations */
-/* The map whose pin tells an existing balancer (and whose id tells ours). */
-#define PIN_PROBE_MAP "lb_config"
 #define META_MAP "lb_meta"
 #define SVC_META_MAP "lb_svc_meta"
 #define BE_META_MAP "lb_be_meta"
@@ -58,6 +56,14 @@ _Static_assert(EBPFNET_LB_MTU_DROP == LB_MTU_POLICY_DROP &&
 #define LB_MAX_BACKENDS_LIMIT (1u << 24)
 #define LB_RING_SLOTS_LIMIT (1u << 28)
 #define LB_CONN_TABLE_LIMIT (1u << 27)
+
+static const struct ebpfnet__pinned_kind lb_kind = {
+	.object = LB_OBJECT,
+	.noun = "balancer",
+	.probe_map = "lb_config", /* lb_config's pin tells a balancer exists */
+	.opts_type = "ebpfnet_lb_opts",
+	.room = 64,
+};
 
 /* lb_meta's single entry. */
 struct lb_meta {
@@ -104,10 +110,7 @@ struct lb_fds {
 };
 
 struct ebpfnet_lb {
-	char pin_root[PATH_MAX];
-	char dir[PATH_MAX];        /* <pin_root>/lb */
-	int lock_fd;
-	__u32 config_id;           /* our lb_config's id, to spot a new balancer */
+	struct ebpfnet__pinned pins; /* <pin_root>/lb, probe: lb_config */
 	struct ebpfnet__xdp_chain *chain;
 	struct lb_bpf *skel;
 	int prog_fd;
@@ -134,76 +137,20 @@ static int check_handle(const struct ebpfnet_lb *lb, const char *fn)
 	return 0;
 }
 
-static int check_ifname(const char *fn, const char *ifname)
-{
-	if (!ifname || !*ifname) {
-		pr_warn("%s: ifname is %s", fn, ifname ? "empty" : "NULL");
-		return -EINVAL;
-	}
-	if (strnlen(ifname, IF_NAMESIZE) >= IF_NAMESIZE) {
-		pr_warn("%s: ifname '%.32s...' is longer than %d bytes", fn,
-			ifname, IF_NAMESIZE - 1);
-		return -EINVAL;
-	}
-	return 0;
-}
-
+/* Map calls, logged in lb's name (maps.h). */
 static int map_err(const char *what, int err)
 {
-	pr_warn("lb: %s: %s", what, ebpfnet_strerror(err));
-	return err;
+	return ebpfnet__map_fail(LB_OBJECT, what, err);
 }
 
 static int map_put(int fd, const void *key, const void *value, const char *what)
 {
-	if (bpf_map_update_elem(fd, key, value, BPF_ANY))
-		return map_err(what, -errno);
-	return 0;
+	return ebpfnet__map_put(LB_OBJECT, fd, key, value, what);
 }
 
 static int map_del(int fd, const void *key, const char *what)
 {
-	if (bpf_map_delete_elem(fd, key) && errno != ENOENT)
-		return map_err(what, -errno);
-	return 0;
-}
-
-static __u32 map_id_of_fd(int fd)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
-}
-
-static int pin_path(const struct ebpfnet_lb *lb, const char *name, char *buf,
-		    size_t len)
-{
-	int n = snprintf(buf, len, "%s/%s", lb->dir, name);
-
-	if (n < 0 || (size_t)n >= len) {
-		pr_warn("lb: pin path %s/%s is too long", lb->dir, name);
-		return -ENAMETOOLONG;
-	}
-	return 0;
-}
-
-/* The pinned map `name`'s fd, -ENOENT when there is none. */
-static int pinned_map(const struct ebpfnet_lb *lb, const char *name)
-{
-	char path[PATH_MAX];
-	int fd, err = pin_path(lb, name, path, sizeof(path));
-
-	if (err)
-		return err;
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		err = -errno;
-		if (err != -ENOENT)
-			pr_warn("lb: cannot open %s: %s", path, ebpfnet_strerror(err));
-		return err;
-	}
-	return fd;
+	return ebpfnet__map_del(LB_OBJECT, fd, key, what);
 }
 
 static int family_bytes(int family)
@@ -307,123 +254,24 @@ static int array_write(int fd, const uint32_t *keys, const void *values,
 
 /* ---- per-CPU counters ---------------------------------------------------- */
 
-static int percpu_read(int fd, uint32_t index, size_t vsize, void **values,
-		       int *ncpus)
-{
-	*ncpus = libbpf_num_possible_cpus();
-	if (*ncpus <= 0)
-		return *ncpus ? *ncpus : -EINVAL;
-	*values = calloc((size_t)*ncpus, vsize);
-	if (!*values)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &index, *values)) {
-		int err = -errno;
-
-		free(*values);
-		*values = NULL;
-		pr_warn("lb: cannot read counter %u: %s", index, ebpfnet_strerror(err));
-		return err;
-	}
-	return 0;
-}
-
+/* struct lb_counter: packets, bytes, new_conns. */
 static int counter_sum(int fd, uint32_t index, struct ebpfnet_lb_counters *out)
 {
-	struct lb_counter *v;
-	int ncpus, err = percpu_read(fd, index, sizeof(*v), (void **)&v, &ncpus);
+	uint64_t sum[3];
+	int err = ebpfnet__percpu_sum(LB_OBJECT, fd, index, sum, 3);
 
-	out->packets = out->bytes = out->new_conns = 0;
-	if (err)
-		return err;
-	for (int i = 0; i < ncpus; i++) {
-		out->packets += v[i].packets;
-		out->bytes += v[i].bytes;
-		out->new_conns += v[i].new_conns;
-	}
-	free(v);
-	return 0;
-}
-
-static int stat_sum(int fd, uint32_t index, uint64_t *out)
-{
-	__u64 *v;
-	int ncpus, err = percpu_read(fd, index, sizeof(*v), (void **)&v, &ncpus);
-
-	*out = 0;
-	if (err)
-		return err;
-	for (int i = 0; i < ncpus; i++)
-		*out += v[i];
-	free(v);
-	return 0;
+	_Static_assert(sizeof(struct lb_counter) == sizeof(sum), "lb_counter");
+	out->packets = sum[0];
+	out->bytes = sum[1];
+	out->new_conns = sum[2];
+	return err;
 }
 
 /* Zero the per-CPU counters of a (reused) id. */
 static int counter_zero(int fd, uint32_t index, const char *what)
 {
-	int ncpus = libbpf_num_possible_cpus(), err = 0;
-	struct lb_counter *zeros;
-
-	if (ncpus <= 0)
-		return map_err(what, ncpus ? ncpus : -EINVAL);
-	zeros = calloc((size_t)ncpus, sizeof(*zeros));
-	if (!zeros)
-		return -ENOMEM;
-	if (bpf_map_update_elem(fd, &index, zeros, BPF_ANY))
-		err = map_err(what, -errno);
-	free(zeros);
-	return err;
-}
-
-/* ---- the lock ------------------------------------------------------------- */
-
-/* As drop.c: flock <pin_root>/lb; when it was removed and made again while
- * we waited, lock what the path names now. */
-static int lock(struct ebpfnet_lb *lb, bool create)
-{
-	for (int attempt = 0; attempt < LB_LOCK_ATTEMPTS; attempt++) {
-		struct stat held, now;
-		int fd, err;
-
-		if (create) {
-			err = ebpfnet__pin_dir(lb->pin_root, LB_OBJECT, NULL, lb->dir,
-					       sizeof(lb->dir));
-			if (err)
-				return err;
-		}
-		fd = open(lb->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0) {
-			err = -errno;
-			if (err != -ENOENT || create)
-				pr_warn("lb: cannot open %s: %s", lb->dir,
-					ebpfnet_strerror(err));
-			return err;
-		}
-		if (flock(fd, LOCK_EX)) {
-			err = -errno;
-			pr_warn("lb: cannot lock %s: %s", lb->dir, ebpfnet_strerror(err));
-			close(fd);
-			return err;
-		}
-		if (!fstat(fd, &held) && !stat(lb->dir, &now) &&
-		    held.st_ino == now.st_ino && held.st_dev == now.st_dev) {
-			lb->lock_fd = fd;
-			return 0;
-		}
-		close(fd);
-		if (!create)
-			return -ENOENT;
-	}
-	pr_warn("lb: %s keeps being removed and created again", lb->dir);
-	return -EAGAIN;
-}
-
-static void unlock(struct ebpfnet_lb *lb)
-{
-	if (lb->lock_fd >= 0) {
-		close(lb->lock_fd);
-		lb->lock_fd = -1;
-	}
+	return ebpfnet__percpu_zero(LB_OBJECT, fd, index, sizeof(struct lb_counter),
+				    what);
 }
 
 /* ---- the model ------------------------------------------------------------- */
@@ -828,46 +676,26 @@ static int adopt(struct ebpfnet_lb *lb)
 		err = map_err("reading lb_config", -errno);
 	if (!err)
 		err = adopt_services(lb);
-	if (!err)
+	if (!err && lb->nsvc) /* qsort() takes no NULL array, even empty */
 		qsort(lb->svc, lb->nsvc, sizeof(*lb->svc), by_seq);
 	if (!err)
 		err = adopt_backends(lb);
 	if (err) {
 		pr_warn("lb: the maps under %s do not make a consistent balancer: %s",
-			lb->dir, ebpfnet_strerror(err));
+			lb->pins.dir, ebpfnet_strerror(err));
 		return err;
 	}
 	pr_debug("lb: adopted %zu services (generation %llu) from %s", lb->nsvc,
-		 (unsigned long long)lb->meta.generation, lb->dir);
+		 (unsigned long long)lb->meta.generation, lb->pins.dir);
 	return 0;
 }
 
 /* ---- a change: lock, check we still hold the node's balancer, catch up ---- */
 
-static int check_current(const struct ebpfnet_lb *lb)
-{
-	int fd = pinned_map(lb, PIN_PROBE_MAP);
-	__u32 id;
-
-	if (fd == -ENOENT) {
-		pr_warn("lb: the balancer under %s was removed: open it again", lb->dir);
-		return -ESTALE;
-	}
-	if (fd < 0)
-		return fd;
-	id = map_id_of_fd(fd);
-	close(fd);
-	if (id != lb->config_id) {
-		pr_warn("lb: the balancer under %s was created again by another process: open it again",
-			lb->dir);
-		return -ESTALE;
-	}
-	return 0;
-}
-
 /* Re-read the model when another process changed it. */
-static int catch_up(struct ebpfnet_lb *lb)
+static int catch_up(void *ctx)
 {
+	struct ebpfnet_lb *lb = ctx;
 	struct lb_meta m;
 	int err = meta_read(lb, &m);
 
@@ -878,21 +706,10 @@ static int catch_up(struct ebpfnet_lb *lb)
 	return adopt(lb);
 }
 
+/* Lock, check the balancer is still ours, catch up (pinned.h). */
 static int begin_change(struct ebpfnet_lb *lb)
 {
-	int err = lock(lb, false);
-
-	if (err == -ENOENT) {
-		pr_warn("lb: %s is gone (the balancer was removed): open it again", lb->dir);
-		return -ESTALE;
-	}
-	if (!err)
-		err = check_current(lb);
-	if (!err)
-		err = catch_up(lb);
-	if (err)
-		unlock(lb);
-	return err;
+	return ebpfnet__pinned_begin_change(&lb->pins, catch_up, lb);
 }
 
 /* A read-only call shows what the maps hold now. */
@@ -904,13 +721,7 @@ static int refresh(const struct ebpfnet_lb *lb)
 
 	if (err || m.generation == lb->meta.generation)
 		return err;
-	err = lock(l, false);
-	if (err == -ENOENT)
-		return 0; /* removed: show what the handle holds */
-	if (!err)
-		err = catch_up(l);
-	unlock(l);
-	return err;
+	return ebpfnet__pinned_catch_up(&l->pins, catch_up, l);
 }
 
 /* ---- open -------------------------------------------------------------------- */
@@ -952,10 +763,11 @@ static int sizes_from_opts(const struct ebpfnet_lb_opts *opts, struct lb_sizes *
 	return 0;
 }
 
-static bool pin_this_map(const struct bpf_map *map)
+static bool pin_this_map(const struct bpf_map *map, const void *ctx)
 {
 	const char *name = bpf_map__name(map);
 
+	(void)ctx;
 	return !bpf_map__is_internal(map) && !strncmp(name, "lb_", 3) &&
 	       !strstr(name, "scratch");
 }
@@ -999,35 +811,11 @@ static int prepare_maps(struct ebpfnet_lb *lb, const struct lb_sizes *z)
 		if (map && (err = bpf_map__set_max_entries(map, sized[i].entries)))
 			return map_err("sizing the maps", err);
 	}
-	bpf_object__for_each_map(map, obj) {
-		char path[PATH_MAX];
-		struct bpf_map_info info = {};
-		__u32 len = sizeof(info);
-		int fd;
-
-		if (!pin_this_map(map))
-			continue;
-		err = pin_path(lb, bpf_map__name(map), path, sizeof(path));
-		if (!err)
-			err = bpf_map__set_pin_path(map, path);
-		if (err)
-			return map_err("setting a pin path", err);
-		/* a pinned map keeps its size: load on it as it is */
-		fd = bpf_obj_get(path);
-		if (fd >= 0) {
-			if (!bpf_obj_get_info_by_fd(fd, &info, &len))
-				bpf_map__set_max_entries(map, info.max_entries);
-			close(fd);
-		}
-	}
-	map = bpf_object__find_map_by_name(obj, "xdp_chain");
-	err = map ? bpf_map__reuse_fd(map, ebpfnet__xdp_chain_prog_array_fd(lb->chain)) : -ENOENT;
-	map = bpf_object__find_map_by_name(obj, "xdp_ifaces");
+	/* a pinned map keeps its size: load on it as it is */
+	err = ebpfnet__pinned_set_pin_paths(&lb->pins, obj, pin_this_map, NULL, true);
 	if (!err)
-		err = map ? bpf_map__reuse_fd(map, ebpfnet__xdp_chain_ifaces_fd(lb->chain)) : -ENOENT;
-	if (err)
-		return map_err("sharing the XDP chain's maps", err);
-	return 0;
+		err = ebpfnet__stage_share_chain_maps(lb->chain, obj, LB_OBJECT);
+	return err;
 }
 
 /* One of our userspace maps: the pinned one, or a new one pinned. */
@@ -1035,11 +823,11 @@ static int meta_map(struct ebpfnet_lb *lb, const char *name, size_t vsize,
 		    uint32_t entries)
 {
 	char path[PATH_MAX];
-	int fd = pinned_map(lb, name), err;
+	int fd = ebpfnet__pinned_map(&lb->pins, name), err;
 
 	if (fd != -ENOENT)
 		return fd;
-	err = pin_path(lb, name, path, sizeof(path));
+	err = ebpfnet__pinned_path(&lb->pins, name, path, sizeof(path));
 	if (err)
 		return err;
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, name, sizeof(__u32), (__u32)vsize,
@@ -1083,25 +871,33 @@ static int find_fds(struct ebpfnet_lb *lb)
 	return 0;
 }
 
+/* max_entries of a loaded map (logged "reading <name>"). */
+static int loaded_size(int fd, const char *name, uint32_t *entries)
+{
+	char what[64];
+	int err = ebpfnet__map_max_entries(fd, entries);
+
+	if (err) {
+		snprintf(what, sizeof(what), "reading %s", name);
+		return map_err(what, err);
+	}
+	return 0;
+}
+
 /* Sizes as the loaded maps have them. */
 static int read_sizes(struct ebpfnet_lb *lb)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
+	uint32_t backend_entries;
+	int err;
 
-	if (bpf_obj_get_info_by_fd(lb->fd.services, &info, &len))
-		return map_err("reading lb_services", -errno);
-	lb->max_services = info.max_entries;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(lb->fd.backends, &info, &len))
-		return map_err("reading lb_backends", -errno);
-	lb->max_backends = info.max_entries - 1;
-	len = sizeof(info);
-	if (bpf_obj_get_info_by_fd(lb->fd.rings, &info, &len))
-		return map_err("reading lb_rings", -errno);
-	lb->ring_slots = info.max_entries;
+	if ((err = loaded_size(lb->fd.services, "lb_services", &lb->max_services)) ||
+	    (err = loaded_size(lb->fd.backends, "lb_backends", &backend_entries)) ||
+	    (err = loaded_size(lb->fd.rings, "lb_rings", &lb->ring_slots)))
+		return err;
+	lb->max_backends = backend_entries - 1; /* ids from 1 */
 	if (!lb->max_services || !lb->max_backends || !lb->ring_slots) {
-		pr_warn("lb: the pinned maps under %s have no room (not a balancer?)", lb->dir);
+		pr_warn("lb: the pinned maps under %s have no room (not a balancer?)",
+			lb->pins.dir);
 		return -EINVAL;
 	}
 	lb->be_owner = calloc((size_t)lb->max_backends + 1, sizeof(*lb->be_owner));
@@ -1149,10 +945,10 @@ static void compare_config(const struct ebpfnet_lb *lb, const struct lb_wanted *
 	     have->outer_src4_len != want->outer_src4_len ||
 	     have->outer_src6_len != want->outer_src6_len))
 		pr_warn("lb: the balancer under %s keeps the outer source prefixes it was created with: ebpfnet_lb_opts.outer_src4/6 apply when it is created",
-			lb->dir);
+			lb->pins.dir);
 	if (w->seed_asked && have->seed != want->seed)
 		pr_warn("lb: the balancer under %s keeps the hash seed it was created with: ebpfnet_lb_opts.hash_seed applies when it is created",
-			lb->dir);
+			lb->pins.dir);
 }
 
 /* Load the program on the pinned maps (creating them when there are
@@ -1161,36 +957,26 @@ static int load(struct ebpfnet_lb *lb, const struct lb_sizes *z,
 		const struct lb_wanted *w, bool *created)
 {
 	__u32 key = 0;
-	int err, fd;
+	int err;
 
-	fd = pinned_map(lb, PIN_PROBE_MAP);
-	if (fd < 0 && fd != -ENOENT)
-		return fd;
-	*created = fd == -ENOENT;
-	if (fd >= 0)
-		close(fd);
-	lb->skel = lb_bpf__open();
-	if (!lb->skel) {
-		err = -errno;
-		pr_warn("lb: cannot open the BPF object: %s", ebpfnet_strerror(err));
+	err = ebpfnet__pinned_is_new(&lb->pins, created);
+	if (err)
 		return err;
-	}
+	lb->skel = lb_bpf__open();
+	if (!lb->skel)
+		return ebpfnet__pinned_open_error(&lb->pins, -errno);
 	err = prepare_maps(lb, z);
 	if (err)
 		return err;
 	err = lb_bpf__load(lb->skel);
-	if (err) {
-		pr_warn("lb: cannot load the balancer on the maps under %s: %s%s",
-			lb->dir, ebpfnet_strerror(err),
-			err == -EINVAL ? " (pins left by an incompatible version?)" : "");
-		return err;
-	}
+	if (err)
+		return ebpfnet__pinned_load_error(&lb->pins, err);
 	err = find_fds(lb);
 	if (!err)
 		err = read_sizes(lb);
 	if (err)
 		return err;
-	lb->config_id = map_id_of_fd(lb->fd.config);
+	lb->pins.probe_id = ebpfnet__map_id(lb->fd.config);
 	if ((lb->fd.meta = meta_map(lb, META_MAP, sizeof(struct lb_meta), 1)) < 0)
 		return lb->fd.meta;
 	if ((lb->fd.svc_meta = meta_map(lb, SVC_META_MAP, sizeof(struct lb_svc_meta),
@@ -1210,33 +996,6 @@ static int load(struct ebpfnet_lb *lb, const struct lb_sizes *z,
 	return err;
 }
 
-static int open_existing_lock(struct ebpfnet_lb *lb)
-{
-	int err, fd;
-
-	snprintf(lb->dir, sizeof(lb->dir), "%s/%s", lb->pin_root, LB_OBJECT);
-	err = lock(lb, false);
-	if (!err) {
-		fd = pinned_map(lb, PIN_PROBE_MAP);
-		if (fd >= 0)
-			close(fd);
-		err = fd < 0 ? fd : 0;
-	}
-	if (err == -ENOENT)
-		pr_warn("lb: there is no balancer under %s", lb->dir);
-	if (err)
-		unlock(lb);
-	return err;
-}
-
-static void undo_open(struct ebpfnet_lb *lb, bool created)
-{
-	if (created && lb->dir[0])
-		ebpfnet__pin_dir_cleanup(lb->pin_root, lb->dir);
-	if (lb->chain && ebpfnet__xdp_chain_unused(lb->chain))
-		ebpfnet__xdp_chain_remove(lb->chain);
-}
-
 static void fds_init(struct lb_fds *f)
 {
 	f->services = f->vips = f->rings = f->backends = f->conns = f->config = -1;
@@ -1248,7 +1007,6 @@ struct ebpfnet_lb *ebpfnet_lb_open(const struct ebpfnet_lb_opts *opts)
 {
 	struct lb_wanted wanted;
 	struct lb_sizes sizes;
-	const char *pin_root;
 	struct ebpfnet_lb *lb;
 	bool created = false;
 	int err;
@@ -1260,34 +1018,22 @@ struct ebpfnet_lb *ebpfnet_lb_open(const struct ebpfnet_lb_opts *opts)
 		err = wanted_from_opts(opts, &wanted);
 	if (err)
 		return ebpfnet__err_ptr(err);
-	pin_root = EBPFNET_OPTS_GET(opts, pin_root, NULL);
-	if (!pin_root)
-		pin_root = EBPFNET_PIN_ROOT_DEFAULT;
-	if (strlen(pin_root) >= PATH_MAX - 64) {
-		pr_warn("ebpfnet_lb_opts.pin_root: longer than %d bytes", PATH_MAX - 65);
-		return ebpfnet__err_ptr(-ENAMETOOLONG);
-	}
 	lb = calloc(1, sizeof(*lb));
 	if (!lb)
 		return ebpfnet__err_ptr(-ENOMEM);
-	lb->lock_fd = -1;
 	fds_init(&lb->fd);
-	strcpy(lb->pin_root, pin_root);
-
-	err = EBPFNET_OPTS_GET(opts, open_existing, false) ? open_existing_lock(lb) :
-							      lock(lb, true);
-	if (err)
-		goto fail;
-	err = ebpfnet__xdp_chain_open(pin_root, &lb->chain);
+	err = ebpfnet__stage_open(&lb->pins, &lb_kind,
+				  EBPFNET_OPTS_GET(opts, pin_root, NULL),
+				  EBPFNET_OPTS_GET(opts, open_existing, false), &lb->chain);
 	if (!err)
 		err = load(lb, &sizes, &wanted, &created);
 	if (err) {
-		undo_open(lb, created);
+		ebpfnet__stage_undo_open(&lb->pins, lb->chain, created);
 		goto fail;
 	}
-	unlock(lb);
+	ebpfnet__pinned_unlock(&lb->pins);
 	pr_debug("lb: %s the balancer under %s (%zu services)",
-		 created ? "created" : "adopted", lb->dir, lb->nsvc);
+		 created ? "created" : "adopted", lb->pins.dir, lb->nsvc);
 	return lb;
 fail:
 	ebpfnet_lb_destroy(lb);
@@ -1295,35 +1041,6 @@ fail:
 }
 
 /* ---- attach and detach ------------------------------------------------------ */
-
-static int check_mode(const char *fn, enum ebpfnet_xdp_mode mode)
-{
-	if (mode != EBPFNET_XDP_MODE_AUTO && mode != EBPFNET_XDP_MODE_NATIVE &&
-	    mode != EBPFNET_XDP_MODE_GENERIC) {
-		pr_warn("%s: mode %d is not auto, native or generic", fn, (int)mode);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int count_iface(void *ctx, const char *ifname, uint32_t ifindex,
-		       enum ebpfnet_xdp_mode mode)
-{
-	(void)ifname;
-	(void)ifindex;
-	(void)mode;
-	(*(unsigned int *)ctx)++;
-	return 0;
-}
-
-/* Interfaces where the lb stage is enabled, or a negative errno. */
-static int lb_iface_count(const struct ebpfnet_lb *lb)
-{
-	unsigned int n = 0;
-	int err = ebpfnet__xdp_chain_ifaces(lb->chain, XDP_STAGE_LB, count_iface, &n);
-
-	return err < 0 ? err : (int)n;
-}
 
 /* lb_mtu[ifindex]: the MTU packets leaving by ifname may have. */
 static int mtu_write(struct ebpfnet_lb *lb, const char *ifname, uint32_t ifindex)
@@ -1350,50 +1067,42 @@ static int mtu_write(struct ebpfnet_lb *lb, const char *ifname, uint32_t ifindex
 	return map_put(lb->fd.mtu, &ifindex, &mtu, "writing lb_mtu");
 }
 
+/* Drop lb_mtu[ifindex] when the stage does not run there (any more). */
+static void mtu_forget(struct ebpfnet_lb *lb, uint32_t ifindex)
+{
+	if (ifindex && lb->fd.mtu >= 0)
+		map_del(lb->fd.mtu, &ifindex, "deleting from lb_mtu");
+}
+
 int ebpfnet_lb_attach(struct ebpfnet_lb *lb, const char *ifname,
 		      enum ebpfnet_xdp_mode mode)
 {
 	enum ebpfnet_xdp_mode active = mode;
 	uint32_t ifindex = 0;
-	int err, before;
 	bool there;
+	int err;
 
 	err = check_handle(lb, "ebpfnet_lb_attach");
 	if (!err)
-		err = check_ifname("ebpfnet_lb_attach", ifname);
-	if (!err)
-		err = check_mode("ebpfnet_lb_attach", mode);
-	if (!err && !(ifindex = if_nametoindex(ifname))) {
-		pr_warn("lb: no interface named %s", ifname);
-		err = -ENODEV;
-	}
+		err = ebpfnet__stage_check_attach("ebpfnet_lb_attach", LB_OBJECT, ifname,
+						  mode, &ifindex);
 	if (!err)
 		err = begin_change(lb);
 	if (err)
 		return ebpfnet__err(err);
-	before = lb_iface_count(lb);
-	err = before < 0 ? before : 0;
-	there = !err && ebpfnet_lb_mode(lb, ifname) >= 0;
+	err = ebpfnet_lb_mode(lb, ifname);
+	there = err >= 0;
+	err = there || err == -ENOENT ? 0 : err;
 	/* the MTU before packets can meet the stage there */
 	if (!err)
 		err = mtu_write(lb, ifname, ifindex);
 	if (!err)
-		err = ebpfnet__xdp_chain_set_stage(lb->chain, XDP_STAGE_LB, lb->prog_fd);
-	if (!err) {
-		err = ebpfnet__xdp_chain_enable(lb->chain, ifname, XDP_STAGE_LB, mode,
-						&active);
-		if (err && before == 0)
-			ebpfnet__xdp_chain_clear_stage(lb->chain, XDP_STAGE_LB);
-	}
-	if (err && !there && lb->fd.mtu >= 0)
-		map_del(lb->fd.mtu, &ifindex, "deleting from lb_mtu");
-	unlock(lb);
-	if (err) {
-		pr_warn("lb: cannot attach to %s: %s", ifname, ebpfnet_strerror(err));
-		return ebpfnet__err(err);
-	}
-	pr_info("lb: attached to %s in %s mode", ifname, ebpfnet_xdp_mode_name(active));
-	return 0;
+		err = ebpfnet__stage_enable(lb->chain, XDP_STAGE_LB, ifname, mode,
+					    lb->prog_fd, &active);
+	if (err && !there)
+		mtu_forget(lb, ifindex);
+	ebpfnet__pinned_unlock(&lb->pins);
+	return ebpfnet__stage_attach_result(LB_OBJECT, ifname, err, active);
 }
 
 int ebpfnet_lb_detach(struct ebpfnet_lb *lb, const char *ifname)
@@ -1403,64 +1112,31 @@ int ebpfnet_lb_detach(struct ebpfnet_lb *lb, const char *ifname)
 
 	err = check_handle(lb, "ebpfnet_lb_detach");
 	if (!err)
-		err = check_ifname("ebpfnet_lb_detach", ifname);
+		err = ebpfnet__stage_check_ifname("ebpfnet_lb_detach", ifname);
 	if (!err)
 		err = begin_change(lb);
 	if (err)
 		return ebpfnet__err(err);
 	ifindex = if_nametoindex(ifname);
-	err = ebpfnet__xdp_chain_disable(lb->chain, ifname, XDP_STAGE_LB);
-	if (err == -ENOENT)
-		pr_warn("lb: not attached to %s", ifname);
-	else if (err)
-		pr_warn("lb: cannot detach from %s: %s", ifname, ebpfnet_strerror(err));
-	if (!err) {
-		if (ifindex && lb->fd.mtu >= 0)
-			map_del(lb->fd.mtu, &ifindex, "deleting from lb_mtu");
-		left = lb_iface_count(lb);
-		/* The services stay (node state); the stage slot only while an
-		 * interface uses it, so that drop can remove an unused chain. */
-		if (left == 0)
-			ebpfnet__xdp_chain_clear_stage(lb->chain, XDP_STAGE_LB);
-		pr_info("lb: detached from %s", ifname);
-	}
-	unlock(lb);
+	err = ebpfnet__stage_disable(lb->chain, XDP_STAGE_LB, LB_OBJECT, ifname, &left);
+	if (!err)
+		mtu_forget(lb, ifindex);
+	/* The services stay (node state); the stage slot only while an
+	 * interface uses it, so that drop can remove an unused chain. */
+	if (!err && left == 0)
+		ebpfnet__xdp_chain_clear_stage(lb->chain, XDP_STAGE_LB);
+	ebpfnet__pinned_unlock(&lb->pins);
 	return ebpfnet__err(err);
-}
-
-struct find_iface {
-	const char *ifname;
-	int mode;
-};
-
-static int match_iface(void *ctx, const char *ifname, uint32_t ifindex,
-		       enum ebpfnet_xdp_mode mode)
-{
-	struct find_iface *f = ctx;
-
-	(void)ifindex;
-	if (strcmp(ifname, f->ifname))
-		return 0;
-	f->mode = mode;
-	return 1;
 }
 
 int ebpfnet_lb_mode(const struct ebpfnet_lb *lb, const char *ifname)
 {
-	struct find_iface f = { .ifname = ifname, .mode = -ENOENT };
-	int err;
+	int err = check_handle(lb, "ebpfnet_lb_mode");
 
-	err = check_handle(lb, "ebpfnet_lb_mode");
-	if (!err)
-		err = check_ifname("ebpfnet_lb_mode", ifname);
-	if (!err) {
-		err = ebpfnet__xdp_chain_ifaces(lb->chain, XDP_STAGE_LB, match_iface, &f);
-		if (err > 0)
-			err = 0;
-	}
-	if (!err && f.mode < 0)
-		pr_debug("lb: not attached to %s", ifname);
-	return ebpfnet__err(err ? err : f.mode);
+	if (err)
+		return ebpfnet__err(err);
+	return ebpfnet__err(ebpfnet__stage_mode(lb->chain, XDP_STAGE_LB, "ebpfnet_lb_mode",
+						LB_OBJECT, ifname));
 }
 
 /* ---- arguments: services, backends, addresses -------------------------------- */
@@ -1600,6 +1276,62 @@ static struct lb_svc *find_service(const struct ebpfnet_lb *lb,
 	return s;
 }
 
+/* The start of a change to one service: the lock (begin_change), then
+ * the service (-ENOENT, logged, and the lock released when there is
+ * none). */
+static int begin_service_change(struct ebpfnet_lb *lb, const struct lb_service_key *key,
+				struct lb_svc **s)
+{
+	int err = begin_change(lb);
+
+	if (err)
+		return err;
+	*s = find_service(lb, key);
+	if (!*s) {
+		ebpfnet__pinned_unlock(&lb->pins);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The end of a change: the lock released, err returned with errno set. */
+static int end_change(struct ebpfnet_lb *lb, int err)
+{
+	ebpfnet__pinned_unlock(&lb->pins);
+	return ebpfnet__err(err);
+}
+
+/* The service's backend at addr, or NULL (logged). */
+static struct lb_be *find_backend(const struct lb_svc *s,
+				  const struct ebpfnet_lb_addr *addr)
+{
+	struct lb_be *b = be_by_addr(s, addr);
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!b)
+		pr_warn("lb: %s is not a backend of that service",
+			addr_str(addr, ip, sizeof(ip)));
+	return b;
+}
+
+/* The arguments of backend_add/set: the handle, the service's key, the
+ * backend; then the backend's next hop (outside the lock). */
+static int backend_args(const struct ebpfnet_lb *lb, const char *fn,
+			const struct ebpfnet_lb_service *service,
+			const struct ebpfnet_lb_backend *backend,
+			struct lb_service_key *key, struct lb_be *b)
+{
+	int err = check_handle(lb, fn);
+
+	if (!err)
+		err = service_key(fn, service, key, NULL);
+	if (!err)
+		err = backend_in(fn, backend, b);
+	if (!err)
+		backend_nexthop(b);
+	return err;
+}
+
 /* ---- services --------------------------------------------------------------- */
 
 /* lb_vips[vip]: how many services the address has (0: no entry). */
@@ -1734,8 +1466,7 @@ int ebpfnet_lb_service_add(struct ebpfnet_lb *lb,
 	pr_debug("lb: added service %s (id %u, slots %u+%u)", svc_str(s, text, sizeof(text)),
 		 id, base, size);
 out:
-	unlock(lb);
-	return ebpfnet__err(err);
+	return end_change(lb, err);
 }
 
 int ebpfnet_lb_service_del(struct ebpfnet_lb *lb,
@@ -1750,14 +1481,9 @@ int ebpfnet_lb_service_del(struct ebpfnet_lb *lb,
 	if (!err)
 		err = service_key("ebpfnet_lb_service_del", service, &key, NULL);
 	if (!err)
-		err = begin_change(lb);
+		err = begin_service_change(lb, &key, &s);
 	if (err)
 		return ebpfnet__err(err);
-	s = find_service(lb, &key);
-	if (!s) {
-		err = -ENOENT;
-		goto out;
-	}
 	/* packets stop finding it first; then its slots and backends go */
 	if (bpf_map_delete_elem(lb->fd.services, &key) && errno != ENOENT) {
 		err = map_err("deleting from lb_services", -errno);
@@ -1779,8 +1505,7 @@ int ebpfnet_lb_service_del(struct ebpfnet_lb *lb,
 	svc_free(&gone);
 	err = meta_commit(lb);
 out:
-	unlock(lb);
-	return ebpfnet__err(err);
+	return end_change(lb, err);
 }
 
 /* ---- backends --------------------------------------------------------------- */
@@ -1795,22 +1520,11 @@ int ebpfnet_lb_backend_add(struct ebpfnet_lb *lb,
 	char ip[INET6_ADDRSTRLEN];
 	int err;
 
-	err = check_handle(lb, "ebpfnet_lb_backend_add");
+	err = backend_args(lb, "ebpfnet_lb_backend_add", service, backend, &key, &b);
 	if (!err)
-		err = service_key("ebpfnet_lb_backend_add", service, &key, NULL);
-	if (!err)
-		err = backend_in("ebpfnet_lb_backend_add", backend, &b);
+		err = begin_service_change(lb, &key, &s);
 	if (err)
 		return ebpfnet__err(err);
-	backend_nexthop(&b);
-	err = begin_change(lb);
-	if (err)
-		return ebpfnet__err(err);
-	s = find_service(lb, &key);
-	if (!s) {
-		err = -ENOENT;
-		goto out;
-	}
 	if (be_by_addr(s, &b.addr)) {
 		pr_warn("lb: %s is a backend of that service already",
 			addr_str(&b.addr, ip, sizeof(ip)));
@@ -1854,8 +1568,7 @@ int ebpfnet_lb_backend_add(struct ebpfnet_lb *lb,
 	err = meta_commit(lb);
 	pr_debug("lb: added backend %s (id %u)", addr_str(&b.addr, ip, sizeof(ip)), b.id);
 out:
-	unlock(lb);
-	return ebpfnet__err(err);
+	return end_change(lb, err);
 }
 
 int ebpfnet_lb_backend_set(struct ebpfnet_lb *lb,
@@ -1868,22 +1581,12 @@ int ebpfnet_lb_backend_set(struct ebpfnet_lb *lb,
 	char ip[INET6_ADDRSTRLEN];
 	int err;
 
-	err = check_handle(lb, "ebpfnet_lb_backend_set");
+	err = backend_args(lb, "ebpfnet_lb_backend_set", service, backend, &key, &want);
 	if (!err)
-		err = service_key("ebpfnet_lb_backend_set", service, &key, NULL);
-	if (!err)
-		err = backend_in("ebpfnet_lb_backend_set", backend, &want);
+		err = begin_service_change(lb, &key, &s);
 	if (err)
 		return ebpfnet__err(err);
-	backend_nexthop(&want);
-	err = begin_change(lb);
-	if (err)
-		return ebpfnet__err(err);
-	s = find_service(lb, &key);
-	b = s ? be_by_addr(s, &want.addr) : NULL;
-	if (s && !b)
-		pr_warn("lb: %s is not a backend of that service",
-			addr_str(&want.addr, ip, sizeof(ip)));
+	b = find_backend(s, &want.addr);
 	if (!b) {
 		err = -ENOENT;
 		goto out;
@@ -1920,8 +1623,7 @@ int ebpfnet_lb_backend_set(struct ebpfnet_lb *lb,
 	pr_debug("lb: backend %s: weight %u, state %u", addr_str(&b->addr, ip, sizeof(ip)),
 		 b->weight, b->state);
 out:
-	unlock(lb);
-	return ebpfnet__err(err);
+	return end_change(lb, err);
 }
 
 int ebpfnet_lb_backend_del(struct ebpfnet_lb *lb,
@@ -1944,13 +1646,10 @@ int ebpfnet_lb_backend_del(struct ebpfnet_lb *lb,
 	if (!err)
 		err = check_addr("ebpfnet_lb_backend_del: addr", addr);
 	if (!err)
-		err = begin_change(lb);
+		err = begin_service_change(lb, &key, &s);
 	if (err)
 		return ebpfnet__err(err);
-	s = find_service(lb, &key);
-	b = s ? be_by_addr(s, addr) : NULL;
-	if (s && !b)
-		pr_warn("lb: %s is not a backend of that service", addr_str(addr, ip, sizeof(ip)));
+	b = find_backend(s, addr);
 	if (!b) {
 		err = -ENOENT;
 		goto out;
@@ -1968,8 +1667,7 @@ int ebpfnet_lb_backend_del(struct ebpfnet_lb *lb,
 	err = meta_commit(lb);
 	pr_debug("lb: deleted backend %s (id %u)", addr_str(&gone.addr, ip, sizeof(ip)), gone.id);
 out:
-	unlock(lb);
-	return ebpfnet__err(err);
+	return end_change(lb, err);
 }
 
 /* ---- reading ----------------------------------------------------------------- */
@@ -2067,8 +1765,8 @@ int ebpfnet_lb_stats(const struct ebpfnet_lb *lb, struct ebpfnet_lb_stats *stats
 						      "ebpfnet_lb_stats"));
 	err = refresh(lb);
 	for (size_t i = 0; !err && i < EBPFNET_ARRAY_SIZE(by_counter); i++)
-		err = stat_sum(lb->fd.stats, by_counter[i].stat,
-			       (uint64_t *)((char *)&s + by_counter[i].offset));
+		err = ebpfnet__percpu_sum(LB_OBJECT, lb->fd.stats, by_counter[i].stat,
+					  (uint64_t *)((char *)&s + by_counter[i].offset), 1);
 	if (err)
 		return ebpfnet__err(err);
 	s.services = (uint32_t)lb->nsvc;
@@ -2097,7 +1795,7 @@ int ebpfnet_lb_set_mtu_policy(struct ebpfnet_lb *lb, enum ebpfnet_lb_mtu_policy 
 		lb->config.mtu_policy = (__u32)policy;
 		err = map_put(lb->fd.config, &key, &lb->config, "writing lb_config");
 	}
-	unlock(lb);
+	ebpfnet__pinned_unlock(&lb->pins);
 	return ebpfnet__err(err);
 }
 
@@ -2209,33 +1907,13 @@ int ebpfnet_lb_simulate(const struct ebpfnet_lb *lb, const struct ebpfnet_lb_flo
 
 /* ---- destroy -------------------------------------------------------------------- */
 
-/* A balancer with no service and no interface holds nothing worth
- * keeping (a read-only open of a clean node created it): remove its pins,
- * and the chain's when nothing else uses it. */
-static void remove_if_empty(struct ebpfnet_lb *lb)
-{
-	struct lb_service_key key;
-
-	if (!lb->skel || !lb->chain || lb->fd.services < 0 || lock(lb, false))
-		return;
-	if (!check_current(lb) &&
-	    bpf_map_get_next_key(lb->fd.services, NULL, &key) && errno == ENOENT &&
-	    lb_iface_count(lb) == 0) {
-		ebpfnet__xdp_chain_clear_stage(lb->chain, XDP_STAGE_LB);
-		ebpfnet__pin_dir_cleanup(lb->pin_root, lb->dir);
-		if (ebpfnet__xdp_chain_unused(lb->chain))
-			ebpfnet__xdp_chain_remove(lb->chain);
-		pr_info("lb: removed the balancer under %s: it has no service and no interface",
-			lb->dir);
-	}
-	unlock(lb);
-}
-
 void ebpfnet_lb_destroy(struct ebpfnet_lb *lb)
 {
 	if (!lb)
 		return;
-	remove_if_empty(lb);
+	ebpfnet__stage_remove_if_empty(&lb->pins, lb->chain, XDP_STAGE_LB,
+				       lb->fd.services, /* -1 until loaded */
+				       "it has no service and no interface");
 	model_clear(lb);
 	free(lb->svc);
 	free(lb->be_owner);
@@ -2248,7 +1926,7 @@ void ebpfnet_lb_destroy(struct ebpfnet_lb *lb)
 		close(lb->fd.be_meta);
 	lb_bpf__destroy(lb->skel); /* our fds only: the pins stay */
 	ebpfnet__xdp_chain_close(lb->chain);
-	unlock(lb);
+	ebpfnet__pinned_unlock(&lb->pins);
 	free(lb);
 }
 

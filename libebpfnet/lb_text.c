@@ -13,7 +13,6 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 
 #include "internal.h"
 #include "lb_internal.h"
+#include "text.h"
 
 /* Longest address text inet_pton can take, plus one to spot longer ones. */
 #define ADDR_TEXT_MAX (INET6_ADDRSTRLEN + 1)
@@ -119,17 +119,12 @@ static const char *piece(char *buf, const char *s, size_t n)
 	return buf;
 }
 
+/* family: AF_INET, AF_INET6 or AF_UNSPEC (either). */
 static bool pton(int family, const char *s, size_t n, struct ebpfnet_lb_addr *out)
 {
-	char buf[ADDR_TEXT_MAX];
-
-	if (n >= ADDR_TEXT_MAX)
-		return false;
 	memset(out, 0, sizeof(*out));
-	if (inet_pton(family, piece(buf, s, n), out->addr) != 1)
-		return false;
-	out->family = (uint8_t)family;
-	return true;
+	out->family = (uint8_t)ebpfnet__text_pton(family, s, n, out->addr);
+	return out->family != 0;
 }
 
 /* An address of n bytes at s: IPv4, IPv6 or "[IPv6]". The reasons name
@@ -154,7 +149,7 @@ static int parse_addr(const struct parse *p, const char *s, size_t n,
 				    piece(buf, s + 1, n - 2));
 		return 0;
 	}
-	if (pton(AF_INET, s, n, out) || pton(AF_INET6, s, n, out))
+	if (pton(AF_UNSPEC, s, n, out))
 		return 0;
 	return fail(p, "'%s' is not an IPv4 or IPv6 address", piece(buf, s, n));
 }
@@ -342,27 +337,6 @@ int ebpfnet_lb_endpoint_parse(const char *text, struct ebpfnet_lb_addr *addr,
 
 /* ---- formatting --------------------------------------------------------- */
 
-/* Arguments every formatter checks; the snprintf-like return. */
-static int format_args(const char *fn, const void *obj, int format,
-		       const char *buf, size_t len)
-{
-	if (!obj || (!buf && len) ||
-	    (format != EBPFNET_FORMAT_TEXT && format != EBPFNET_FORMAT_JSON)) {
-		pr_warn("%s: %s", fn, !obj ? "the object is NULL" :
-				      (!buf && len) ? "buf is NULL" :
-						      "unknown format");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static int format_done(const struct ebpfnet_sbuf *sb)
-{
-	if (sb->need > INT_MAX)
-		return ebpfnet__err(-EOVERFLOW);
-	return (int)sb->need;
-}
-
 /* inet_ntop of a checked address: ASCII, no escaping needed. */
 static int addr_text(const char *fn, const struct ebpfnet_lb_addr *a,
 		     char *ip, size_t len)
@@ -383,7 +357,7 @@ int ebpfnet_lb_service_format(const struct ebpfnet_lb_service *service,
 	struct ebpfnet_sbuf sb;
 	const char *proto;
 	uint32_t table_size;
-	int err = format_args(fn, service, (int)format, buf, len);
+	int err = ebpfnet__format_check(fn, service, (int)format, buf, len);
 
 	if (err)
 		return ebpfnet__err(err);
@@ -413,7 +387,7 @@ int ebpfnet_lb_service_format(const struct ebpfnet_lb_service *service,
 		ebpfnet__sbuf_printf(&sb, "[%s]:%u/%s", ip, service->port, proto);
 	else
 		ebpfnet__sbuf_printf(&sb, "%s:%u/%s", ip, service->port, proto);
-	return format_done(&sb);
+	return ebpfnet__format_result(&sb);
 }
 
 int ebpfnet_lb_backend_format(const struct ebpfnet_lb_backend *backend,
@@ -424,7 +398,7 @@ int ebpfnet_lb_backend_format(const struct ebpfnet_lb_backend *backend,
 	struct ebpfnet_sbuf sb;
 	uint32_t weight;
 	unsigned int state;
-	int err = format_args(fn, backend, (int)format, buf, len);
+	int err = ebpfnet__format_check(fn, backend, (int)format, buf, len);
 
 	if (err)
 		return ebpfnet__err(err);
@@ -460,5 +434,5 @@ int ebpfnet_lb_backend_format(const struct ebpfnet_lb_backend *backend,
 	else
 		ebpfnet__sbuf_printf(&sb, "%s weight %" PRIu32 " state %s", ip,
 				     weight, state_names[state]);
-	return format_done(&sb);
+	return ebpfnet__format_result(&sb);
 }

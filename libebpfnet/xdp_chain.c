@@ -29,6 +29,7 @@
 #include <bpf/libbpf.h>
 
 #include "internal.h"
+#include "pinned.h"
 #include "xdp_chain.h"
 #include "xdp_dispatch.skel.h"
 
@@ -218,14 +219,9 @@ static int link_open(const struct ebpfnet__xdp_chain *chain,
 	err = path_in(chain, path, sizeof(path), ifname, LINK_PIN);
 	if (err)
 		return err;
-	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		err = -errno;
-		if (err != -ENOENT)
-			pr_warn("xdp chain: cannot open the pinned link %s: %s",
-				path, ebpfnet_strerror(err));
-		return err;
-	}
+	fd = ebpfnet__pin_open("xdp chain", "the pinned link ", path);
+	if (fd < 0)
+		return fd;
 	if (link_read(fd, link)) {
 		pr_warn("xdp chain: %s is not an XDP link", path);
 		close(fd);

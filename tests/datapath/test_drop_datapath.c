@@ -37,6 +37,7 @@
 #include "pktgen.h"
 #include "priv.h"
 #include "prog_run.h"
+#include "words.h"
 
 #define MAX_CASE_RULES 4
 #define CASE_MAX_RULES 64 /* max_rules of each test's filter */
@@ -134,17 +135,15 @@ static void fx_close(struct fx *fx)
 static uint32_t add_rule(struct fx *fx, const char *text)
 {
 	EBPFNET_OPTS(ebpfnet_drop_rule, rule);
-	const char *argv[32];
-	char words[256], err[256], *save = NULL, *w;
+	struct words w;
+	char err[256];
 	uint32_t id = 0;
-	int argc = 0, ret;
+	int ret;
 
-	snprintf(words, sizeof(words), "%s", text);
-	for (w = strtok_r(words, " ", &save); w && argc < 32;
-	     w = strtok_r(NULL, " ", &save))
-		argv[argc++] = w;
+	words_split(&w, NULL, text);
 	err[0] = '\0';
-	ret = ebpfnet_drop_rule_parse(argc, argv, &rule, err, sizeof(err));
+	ret = ebpfnet_drop_rule_parse(w.argc, words_const(&w), &rule, err,
+				      sizeof(err));
 	ck_assert_msg(ret == 0, "rule_parse '%s': %d (%s)", text, ret, err);
 	ret = ebpfnet_drop_add(fx->drop, &rule, &id);
 	ck_assert_msg(ret == 0, "drop_add '%s': %s", text,
@@ -332,6 +331,15 @@ static const uint8_t fake_icmp[16] = { 8, 0 };
 #define LATER6(data) EXT(FRAG6), .frag_off = 100, .more_frags = true, \
 	.payload = (data), .payload_len = 16
 
+/* The packets most cases use: the standard UDP packets (below), and later
+ * fragments of a UDP datagram. */
+#define UDP4_STD .pkt = { .family = 4, UDP(5000, 53), PL16 }
+#define UDP6_STD .pkt = { .family = 6, UDP(5000, 53), PL16 }
+#define UDP4_LATER .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) }
+#define UDP6_LATER .pkt = { .family = 6, .proto = IPPROTO_UDP, LATER6(fake_l4) }
+/* Byte l3_off + off of the packet set to val. */
+#define PATCH(off, val) .patch = true, .patch_off = (off), .patch_val = (val)
+
 /*
  * The standard UDP packets (PL16), their layout:
  *   IPv4: eth 14 + IP 20 + UDP 8 + 16 = 58 bytes; L3 44 bytes, L4 24
@@ -389,17 +397,15 @@ static const struct dp_case cases[] = {
 	  { "proto tcp src-port 1234" }, { 1 }, .pkt = { .family = 4, TCP(1234, 80) },
 	  .out = O_DROPPED },
 	{ "v4 udp dport 53, dst-port 53 rule",
-	  { "proto udp dst-port 53" }, { 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "proto udp dst-port 53" }, { 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "v4 udp dport 54, dst-port 53 rule",
 	  { "proto udp dst-port 53" }, { 0 }, .pkt = { .family = 4, UDP(5000, 54), PL16 },
 	  .out = O_UNMATCHED },
 	{ "v4 udp dport 53, tcp dst-port 53 rule",
-	  { "proto tcp dst-port 53" }, { 0 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_UNMATCHED },
+	  { "proto tcp dst-port 53" }, { 0 }, UDP4_STD, .out = O_UNMATCHED },
 	{ "v4 udp 5000->53, src+dst port rule",
 	  { "proto udp src-port 5000 dst-port 53" }, { 1 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_DROPPED },
+	  UDP4_STD, .out = O_DROPPED },
 	{ "v4 udp 5001->53, src+dst port rule",
 	  { "proto udp src-port 5000 dst-port 53" }, { 0 },
 	  .pkt = { .family = 4, UDP(5001, 53), PL16 }, .out = O_UNMATCHED },
@@ -408,10 +414,9 @@ static const struct dp_case cases[] = {
 	  .out = O_DROPPED },
 	{ "v6 udp dport 53, ipv4-only dst-port 53 rule",
 	  { "family ipv4 proto udp dst-port 53" }, { 0 },
-	  .pkt = { .family = 6, UDP(5000, 53), PL16 }, .out = O_UNMATCHED },
+	  UDP6_STD, .out = O_UNMATCHED },
 	{ "v6 udp dport 53, ipv6 dst-port 53 rule",
-	  { "family ipv6 proto udp dst-port 53" }, { 1 },
-	  .pkt = { .family = 6, UDP(5000, 53), PL16 }, .out = O_DROPPED },
+	  { "family ipv6 proto udp dst-port 53" }, { 1 }, UDP6_STD, .out = O_DROPPED },
 
 	/* IPv4 prefixes */
 	{ "v4 src 10.1.2.3, src 10/8 rule",
@@ -577,66 +582,47 @@ static const struct dp_case cases[] = {
 	  .out = O_UNMATCHED },
 	/* non-first fragments: inspect */
 	{ "v4 later fragment, port rule: no match (inspect)",
-	  { "proto udp dst-port 53" }, { 0 },
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
+	  { "proto udp dst-port 53" }, { 0 }, UDP4_LATER,
 	  .out = O_FRAGMENT | O_UNMATCHED },
 	{ "v4 later fragment, prefix rule matches (inspect)",
-	  { "src 10.0.0.0/8" }, { 1 },
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
-	  .out = O_FRAGMENT | O_DROPPED },
+	  { "src 10.0.0.0/8" }, { 1 }, UDP4_LATER, .out = O_FRAGMENT | O_DROPPED },
 	{ "v4 later fragment, proto rule matches (inspect)",
-	  { "proto udp" }, { 1 },
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
-	  .out = O_FRAGMENT | O_DROPPED },
+	  { "proto udp" }, { 1 }, UDP4_LATER, .out = O_FRAGMENT | O_DROPPED },
 	{ "v4 later fragment, l4 signature: no match (inspect)",
-	  { "sig l4+2:0035" }, { 0 },
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
-	  .out = O_FRAGMENT | O_UNMATCHED },
+	  { "sig l4+2:0035" }, { 0 }, UDP4_LATER, .out = O_FRAGMENT | O_UNMATCHED },
 	{ "v4 later fragment, l3 signature matches (inspect)",
-	  { "sig l3+9:11" }, { 1 },
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
-	  .out = O_FRAGMENT | O_DROPPED },
+	  { "sig l3+9:11" }, { 1 }, UDP4_LATER, .out = O_FRAGMENT | O_DROPPED },
 	{ "v4 later fragment, icmp-type rule: no match (inspect)",
 	  { "proto icmp icmp-type echo-request" }, { 0 },
 	  .pkt = { .family = 4, .proto = IPPROTO_ICMP, LATER4(fake_icmp) },
 	  .out = O_FRAGMENT | O_UNMATCHED },
 	{ "v6 later fragment, port rule: no match (inspect)",
-	  { "proto udp dst-port 53" }, { 0 },
-	  .pkt = { .family = 6, .proto = IPPROTO_UDP, LATER6(fake_l4) },
+	  { "proto udp dst-port 53" }, { 0 }, UDP6_LATER,
 	  .out = O_FRAGMENT | O_UNMATCHED },
 	{ "v6 later fragment, prefix rule matches (inspect)",
-	  { "src fd00::/16" }, { 1 },
-	  .pkt = { .family = 6, .proto = IPPROTO_UDP, LATER6(fake_l4) },
-	  .out = O_FRAGMENT | O_DROPPED },
+	  { "src fd00::/16" }, { 1 }, UDP6_LATER, .out = O_FRAGMENT | O_DROPPED },
 	/* non-first fragments: drop */
 	{ "v4 later fragment, port rule (frag drop)",
 	  { "proto udp dst-port 53" }, { 0 }, .frag = EBPFNET_DROP_FRAG_DROP,
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
-	  .out = O_FRAGMENT | O_DROPPED },
+	  UDP4_LATER, .out = O_FRAGMENT | O_DROPPED },
 	{ "v4 later fragment, no rule (frag drop)",
-	  { NULL }, { 0 }, .frag = EBPFNET_DROP_FRAG_DROP,
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
+	  { NULL }, { 0 }, .frag = EBPFNET_DROP_FRAG_DROP, UDP4_LATER,
 	  .out = O_FRAGMENT | O_DROPPED },
 	{ "v4 later fragment, pass rule does not apply (frag drop)",
 	  { "action pass src 10.0.0.0/8" }, { 0 }, .frag = EBPFNET_DROP_FRAG_DROP,
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
-	  .out = O_FRAGMENT | O_DROPPED },
+	  UDP4_LATER, .out = O_FRAGMENT | O_DROPPED },
 	{ "v6 later fragment, port rule (frag drop)",
 	  { "proto udp dst-port 53" }, { 0 }, .frag = EBPFNET_DROP_FRAG_DROP,
-	  .pkt = { .family = 6, .proto = IPPROTO_UDP, LATER6(fake_l4) },
-	  .out = O_FRAGMENT | O_DROPPED },
+	  UDP6_LATER, .out = O_FRAGMENT | O_DROPPED },
 	/* non-first fragments: pass */
 	{ "v4 later fragment, prefix rule (frag pass)",
-	  { "src 10.0.0.0/8" }, { 0 }, .frag = EBPFNET_DROP_FRAG_PASS,
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
+	  { "src 10.0.0.0/8" }, { 0 }, .frag = EBPFNET_DROP_FRAG_PASS, UDP4_LATER,
 	  .out = O_FRAGMENT | O_UNMATCHED },
 	{ "v4 later fragment, port rule (frag pass)",
 	  { "proto udp dst-port 53" }, { 0 }, .frag = EBPFNET_DROP_FRAG_PASS,
-	  .pkt = { .family = 4, .proto = IPPROTO_UDP, LATER4(fake_l4) },
-	  .out = O_FRAGMENT | O_UNMATCHED },
+	  UDP4_LATER, .out = O_FRAGMENT | O_UNMATCHED },
 	{ "v6 later fragment, prefix rule (frag pass)",
-	  { "src fd00::/16" }, { 0 }, .frag = EBPFNET_DROP_FRAG_PASS,
-	  .pkt = { .family = 6, .proto = IPPROTO_UDP, LATER6(fake_l4) },
+	  { "src fd00::/16" }, { 0 }, .frag = EBPFNET_DROP_FRAG_PASS, UDP6_LATER,
 	  .out = O_FRAGMENT | O_UNMATCHED },
 	{ "v6 first fragment, port rule (frag pass)",
 	  { "proto tcp dst-port 80" }, { 1 }, .frag = EBPFNET_DROP_FRAG_PASS,
@@ -645,119 +631,94 @@ static const struct dp_case cases[] = {
 
 	/* signatures */
 	{ "v4 l3 signature at offset 0",
-	  { "sig l3+0:45" }, { 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l3+0:45" }, { 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "v4 l3 signature at offset 0, masked (version only)",
 	  { "sig l3+0:40/f0" }, { 1 },
 	  .pkt = { .family = 4, .ip_opts_len = 4, UDP(5000, 53), PL16 }, .out = O_DROPPED },
 	{ "v6 l3 signature at offset 0, masked (version only)",
-	  { "sig l3+0:60/f0" }, { 1 }, .pkt = { .family = 6, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l3+0:60/f0" }, { 1 }, UDP6_STD, .out = O_DROPPED },
 	{ "v4 l3 signature in the middle (source address)",
-	  { "sig l3+12:0a000001" }, { 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l3+12:0a000001" }, { 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "v4 l3 signature in the middle, other source",
 	  { "sig l3+12:0a000001" }, { 0 },
 	  .pkt = { .family = 4, .src = "10.0.0.9", UDP(5000, 53), PL16 },
 	  .out = O_UNMATCHED },
 	{ "v4 l3 signature ending at the last byte",
-	  { "sig l3+40:0c0d0e0f" }, { 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l3+40:0c0d0e0f" }, { 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "v4 l3 signature one byte past the end",
-	  { "sig l3+41:0d0e0f00" }, { 0 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_UNMATCHED },
+	  { "sig l3+41:0d0e0f00" }, { 0 }, UDP4_STD, .out = O_UNMATCHED },
 	{ "v4 l3 signature past the end, all masked out",
-	  { "sig l3+41:0d0e0f00/ffffff00" }, { 0 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_UNMATCHED },
+	  { "sig l3+41:0d0e0f00/ffffff00" }, { 0 }, UDP4_STD, .out = O_UNMATCHED },
 	{ "v6 l3 signature ending at the last byte",
-	  { "sig l3+60:0c0d0e0f" }, { 1 }, .pkt = { .family = 6, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l3+60:0c0d0e0f" }, { 1 }, UDP6_STD, .out = O_DROPPED },
 	{ "v6 l3 signature one byte past the end",
-	  { "sig l3+61:0d0e0f00" }, { 0 }, .pkt = { .family = 6, UDP(5000, 53), PL16 },
-	  .out = O_UNMATCHED },
+	  { "sig l3+61:0d0e0f00" }, { 0 }, UDP6_STD, .out = O_UNMATCHED },
 	{ "v4 l4 signature at offset 0 (sport 5000)",
-	  { "sig l4+0:1388" }, { 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l4+0:1388" }, { 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "v4 l4 signature in the middle (payload start)",
-	  { "sig l4+8:00010203" }, { 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l4+8:00010203" }, { 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "v4 l4 signature ending at the last byte",
-	  { "sig l4+20:0c0d0e0f" }, { 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l4+20:0c0d0e0f" }, { 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "v4 l4 signature one byte past the end",
-	  { "sig l4+21:0d0e0f00" }, { 0 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_UNMATCHED },
+	  { "sig l4+21:0d0e0f00" }, { 0 }, UDP4_STD, .out = O_UNMATCHED },
 	{ "v4 l4 signature, mask matches (high nibble 0)",
-	  { "sig l4+13:00/f0" }, { 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l4+13:00/f0" }, { 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "v4 l4 signature, mask does not match",
-	  { "sig l4+13:10/f0" }, { 0 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_UNMATCHED },
+	  { "sig l4+13:10/f0" }, { 0 }, UDP4_STD, .out = O_UNMATCHED },
 	{ "v4 l4 signature of 16 bytes, the whole payload",
 	  { "sig l4+8:000102030405060708090a0b0c0d0e0f" }, { 1 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_DROPPED },
+	  UDP4_STD, .out = O_DROPPED },
 	{ "v4 l4 signature of 16 bytes, masked, one off",
 	  { "sig l4+8:000102030405060708090a0b0c0d0e0e/ffffffffffffffffffffffffffffffff" },
-	  { 0 }, .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_UNMATCHED },
+	  { 0 }, UDP4_STD, .out = O_UNMATCHED },
 	{ "v6 l4 signature ending at the last byte",
-	  { "sig l4+20:0c0d0e0f" }, { 1 }, .pkt = { .family = 6, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { "sig l4+20:0c0d0e0f" }, { 1 }, UDP6_STD, .out = O_DROPPED },
 	{ "v6 l4 signature one byte past the end",
-	  { "sig l4+21:0d0e0f00" }, { 0 }, .pkt = { .family = 6, UDP(5000, 53), PL16 },
-	  .out = O_UNMATCHED },
+	  { "sig l4+21:0d0e0f00" }, { 0 }, UDP6_STD, .out = O_UNMATCHED },
 	{ "signature with a tcp proto field, on udp",
-	  { "proto tcp sig l4+8:00010203" }, { 0 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_UNMATCHED },
+	  { "proto tcp sig l4+8:00010203" }, { 0 }, UDP4_STD, .out = O_UNMATCHED },
 	{ "signature with a src prefix and dst-port",
 	  { "src 10.0.0.0/24 proto udp dst-port 53 sig l4+8:0001" }, { 1 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_DROPPED },
+	  UDP4_STD, .out = O_DROPPED },
 
 	/* pass beats drop; count counts and passes; every match counted */
 	{ "pass port rule beats drop proto rule",
 	  { "proto udp", "action pass proto udp dst-port 53" }, { 1, 1 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_PASSED },
+	  UDP4_STD, .out = O_PASSED },
 	{ "pass signature rule beats drop proto rule",
 	  { "proto udp", "action pass sig l4+8:00010203" }, { 1, 1 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_PASSED },
+	  UDP4_STD, .out = O_PASSED },
 	{ "pass prefix rule beats drop signature rule",
 	  { "sig l3+0:45", "action pass src 10.0.0.1" }, { 1, 1 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_PASSED },
+	  UDP4_STD, .out = O_PASSED },
 	{ "pass rule not matching: drop holds",
 	  { "proto udp", "action pass proto udp dst-port 54" }, { 1, 0 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_DROPPED },
+	  UDP4_STD, .out = O_DROPPED },
 	{ "count rule counts and passes",
-	  { "action count proto udp" }, { 1 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_COUNTED },
+	  { "action count proto udp" }, { 1 }, UDP4_STD, .out = O_COUNTED },
 	{ "count + drop: dropped, both counted",
 	  { "action count proto udp", "dst-port 53 proto udp" }, { 1, 1 },
-	  .pkt = { .family = 6, UDP(5000, 53), PL16 }, .out = O_DROPPED },
+	  UDP6_STD, .out = O_DROPPED },
 	{ "count + pass: passed, both counted",
 	  { "action count src 10.0.0.0/8", "action pass proto udp" }, { 1, 1 },
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 }, .out = O_PASSED },
+	  UDP4_STD, .out = O_PASSED },
 	{ "four drop rules of four kinds match: each counted",
 	  { "proto udp", "proto udp dst-port 53", "src 10.0.0.0/8", "sig l3+0:45" },
-	  { 1, 1, 1, 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { 1, 1, 1, 1 }, UDP4_STD, .out = O_DROPPED },
 	{ "four rules, two match",
 	  { "proto tcp", "proto udp dst-port 53", "src 11.0.0.0/8", "sig l4+0:1388" },
-	  { 0, 1, 0, 1 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .out = O_DROPPED },
+	  { 0, 1, 0, 1 }, UDP4_STD, .out = O_DROPPED },
 
 	/* headers that do not add up */
 	{ "v4 IHL 4: malformed, passed",
-	  { "proto udp" }, { 0 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .patch = true, .patch_off = 0, .patch_val = 0x44, .out = O_MALFORMED },
+	  { "proto udp" }, { 0 }, UDP4_STD, PATCH(0, 0x44), .out = O_MALFORMED },
 	{ "v4 IHL 4: malformed, dropped under malformed drop",
-	  { "proto udp" }, { 0 }, .malformed = EBPFNET_DROP_MALFORMED_DROP,
-	  .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .patch = true, .patch_off = 0, .patch_val = 0x44,
-	  .out = O_MALFORMED | O_DROPPED },
+	  { "proto udp" }, { 0 }, .malformed = EBPFNET_DROP_MALFORMED_DROP, UDP4_STD,
+	  PATCH(0, 0x44), .out = O_MALFORMED | O_DROPPED },
 	{ "version 6 in an IPv4 frame: malformed",
-	  { "proto udp" }, { 0 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .patch = true, .patch_off = 0, .patch_val = 0x65, .out = O_MALFORMED },
+	  { "proto udp" }, { 0 }, UDP4_STD, PATCH(0, 0x65), .out = O_MALFORMED },
 	{ "v4 total length below IHL: malformed",
-	  { "proto udp" }, { 0 }, .pkt = { .family = 4, UDP(5000, 53), PL16 },
-	  .patch = true, .patch_off = 3, .patch_val = 19, .out = O_MALFORMED },
+	  { "proto udp" }, { 0 }, UDP4_STD, PATCH(3, 19), .out = O_MALFORMED },
 };
 
 #define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
@@ -942,31 +903,26 @@ static const struct pkt_spec trunc_udp6 = {
 	.family = 6, UDP(5000, 53), .payload_len = 10, .trailer_len = 8,
 };
 
-START_TEST(test_truncated_tcp4_pass)
-{
-	check_truncations("trunc-tcp4-pass", &trunc_tcp4, "proto tcp dst-port 80",
-			  EBPFNET_DROP_MALFORMED_PASS);
-}
-END_TEST
+static const struct {
+	const char *name;
+	const struct pkt_spec *spec;
+	const char *rule;
+	enum ebpfnet_drop_malformed_policy policy;
+} truncations[] = {
+	{ "trunc-tcp4-pass", &trunc_tcp4, "proto tcp dst-port 80",
+	  EBPFNET_DROP_MALFORMED_PASS },
+	{ "trunc-tcp4-drop", &trunc_tcp4, "proto tcp dst-port 80",
+	  EBPFNET_DROP_MALFORMED_DROP },
+	{ "trunc-udp6-pass", &trunc_udp6, "proto udp dst-port 53",
+	  EBPFNET_DROP_MALFORMED_PASS },
+	{ "trunc-udp6-drop", &trunc_udp6, "proto udp dst-port 53",
+	  EBPFNET_DROP_MALFORMED_DROP },
+};
 
-START_TEST(test_truncated_tcp4_drop)
+START_TEST(test_truncated)
 {
-	check_truncations("trunc-tcp4-drop", &trunc_tcp4, "proto tcp dst-port 80",
-			  EBPFNET_DROP_MALFORMED_DROP);
-}
-END_TEST
-
-START_TEST(test_truncated_udp6_pass)
-{
-	check_truncations("trunc-udp6-pass", &trunc_udp6, "proto udp dst-port 53",
-			  EBPFNET_DROP_MALFORMED_PASS);
-}
-END_TEST
-
-START_TEST(test_truncated_udp6_drop)
-{
-	check_truncations("trunc-udp6-drop", &trunc_udp6, "proto udp dst-port 53",
-			  EBPFNET_DROP_MALFORMED_DROP);
+	check_truncations(truncations[_i].name, truncations[_i].spec,
+			  truncations[_i].rule, truncations[_i].policy);
 }
 END_TEST
 
@@ -1005,15 +961,22 @@ static void check_short_l4(const char *name, int family, uint8_t proto,
 	fx_close(&fx);
 }
 
-START_TEST(test_short_l4_tcp4)
-{
-	check_short_l4("short-tcp4", 4, IPPROTO_TCP, 20, "proto tcp dst-port 515");
-}
-END_TEST
+static const struct {
+	const char *name;
+	int family;
+	uint8_t proto;
+	int hdr_len;
+	const char *rule;
+} short_l4s[] = {
+	{ "short-tcp4", 4, IPPROTO_TCP, 20, "proto tcp dst-port 515" },
+	{ "short-udp6", 6, IPPROTO_UDP, 8, "proto udp dst-port 515" },
+};
 
-START_TEST(test_short_l4_udp6)
+START_TEST(test_short_l4)
 {
-	check_short_l4("short-udp6", 6, IPPROTO_UDP, 8, "proto udp dst-port 515");
+	check_short_l4(short_l4s[_i].name, short_l4s[_i].family,
+		       short_l4s[_i].proto, short_l4s[_i].hdr_len,
+		       short_l4s[_i].rule);
 }
 END_TEST
 
@@ -1164,12 +1127,10 @@ static Suite *drop_datapath_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_case_table, 0, NCASES);
 	tcase_add_test(tc, test_delete_takes_effect);
-	tcase_add_test(tc, test_truncated_tcp4_pass);
-	tcase_add_test(tc, test_truncated_tcp4_drop);
-	tcase_add_test(tc, test_truncated_udp6_pass);
-	tcase_add_test(tc, test_truncated_udp6_drop);
-	tcase_add_test(tc, test_short_l4_tcp4);
-	tcase_add_test(tc, test_short_l4_udp6);
+	tcase_add_loop_test(tc, test_truncated, 0,
+			    (int)(sizeof(truncations) / sizeof(truncations[0])));
+	tcase_add_loop_test(tc, test_short_l4, 0,
+			    (int)(sizeof(short_l4s) / sizeof(short_l4s[0])));
 	tcase_add_test(tc, test_event_of_a_drop);
 	tcase_add_test(tc, test_event_rate_limit);
 	suite_add_tcase(s, tc);

@@ -25,71 +25,24 @@ netns_need ping python3 bpftool timeout
 BIN="$EBPFNET_BUILD_ROOT/bin/ebpfnet-drop"
 [ -x "$BIN" ] || { echo "FAIL: $BIN is not built" >&2; exit 1; }
 
+# shellcheck source=../lib/cli_check.sh
+. "$EBPFNET_SOURCE_ROOT/tests/lib/cli_check.sh"
+
 WAIT_S=10   # longest wait for anything
-FAILED=0
 TMP=$(mktemp -d /tmp/ebpfnet-drop-cli.XXXXXX) || exit 1
 netns_on_exit rm -rf "$TMP"
-
-fail() {
-	echo "FAIL: $*" >&2
-	FAILED=1
-}
-
-pass() {
-	echo "ok: $*"
-}
-
-show() {
-	sed 's/^/    /' "$@" >&2
-}
-
-# judge WHAT CMD...: pass or fail WHAT by CMD's status (returned).
-judge() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-		return 0
-	fi
-	fail "$what"
-	return 1
-}
 
 netns_pair c || { echo "FAIL: cannot build the namespace and veth pair" >&2; exit 1; }
 netns_bpffs ROOT || { echo "FAIL: cannot mount a private bpffs" >&2; exit 1; }
 # What a fresh bpffs holds by itself (maps.debug and progs.debug when the
 # kernel's bpf_preload is there): no pins of ours.
 ROOT_FRESH=$(find "$ROOT" -mindepth 1 | sort)
-
-# pins_left: what the filter left under the pin root.
-pins_left() {
-	comm -13 <(echo "$ROOT_FRESH") <(find "$ROOT" -mindepth 1 | sort) | grep .
-}
 # A backstop: should the test die half-way, detach before the pins go.
 netns_on_exit "$BIN" --pin-root "$ROOT" detach "$c_hif"
 
-# drop NAME ARGS...: run ebpfnet-drop (bounded) on the private pin root;
-# status in $RC, output in $TMP/NAME.{out,err}.
+# drop NAME ARGS...: run ebpfnet-drop (cli_run).
 drop() {
-	local name=$1
-	shift
-	timeout -s KILL "$WAIT_S" "$BIN" --pin-root "$ROOT" "$@" \
-		>"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
-	RC=$?
-}
-
-# ok_run NAME WHAT ARGS...: drop NAME ARGS..., which must exit 0 with
-# nothing on stderr (no warning, no libbpf noise).
-ok_run() {
-	local name=$1 what=$2
-	shift 2
-	drop "$name" "$@"
-	if [ "$RC" = 0 ] && [ ! -s "$TMP/$name.err" ]; then
-		return 0
-	fi
-	fail "$what: exit $RC, stderr:"
-	show "$TMP/$name.err"
-	return 1
+	cli_run "$@"
 }
 
 # add_rule WHAT WORDS...: add a rule; its id in $ID (empty on failure).

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ebpfnet/ebpfnet.h>
@@ -20,25 +21,36 @@
 #include "check_run.h"
 #include "priv.h"
 
+/* One bpffs for the whole run, mounted and removed by the parent process
+ * (unchecked fixture: its teardown runs even when a test fails); each test
+ * takes a pin root of its own below it. */
+static char base[64];
 static char root[PATH_MAX];
 
-static void setup(void)
+static void mount_base(void)
 {
 	char tmpl[] = "/tmp/ebpfnet-drop-life-XXXXXX";
 
 	ck_assert_ptr_nonnull(mkdtemp(tmpl));
-	snprintf(root, sizeof(root), "%s", tmpl);
-	ck_assert_int_eq(ebpfnet_mount_bpffs(root), 0);
+	snprintf(base, sizeof(base), "%s", tmpl);
+	ck_assert_int_eq(ebpfnet_mount_bpffs(base), 0);
 }
 
-static void teardown(void)
+static void umount_base(void)
 {
-	umount2(root, MNT_DETACH);
-	rmdir(root);
+	umount2(base, MNT_DETACH);
+	rmdir(base);
 }
 
-/* Entries directly under the pin root, except ".", ".." and the files a
- * fresh bpffs shows by itself (maps.debug, progs.debug of bpf_preload). */
+static void setup(void)
+{
+	static int n;
+
+	snprintf(root, sizeof(root), "%s/t%d-%d", base, getpid(), n++);
+	ck_assert_int_eq(mkdir(root, 0700), 0);
+}
+
+/* Entries directly under the test's pin root (".", ".." excluded). */
 static int root_entries(void)
 {
 	DIR *d = opendir(root);
@@ -47,8 +59,7 @@ static int root_entries(void)
 
 	ck_assert_ptr_nonnull(d);
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    strcmp(e->d_name, "maps.debug") && strcmp(e->d_name, "progs.debug"))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			n++;
 	closedir(d);
 	return n;
@@ -127,7 +138,8 @@ static Suite *lifecycle_suite(void)
 	Suite *s = suite_create("drop_lifecycle");
 	TCase *tc = tcase_create("lifecycle");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_unchecked_fixture(tc, mount_base, umount_base);
+	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_open_existing_on_clean_node);
 	tcase_add_test(tc, test_empty_filter_removed_by_destroy);
 	tcase_add_test(tc, test_filter_with_rules_stays);

@@ -26,7 +26,6 @@
 #include <linux/pkt_cls.h>
 #include <net/if.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +33,19 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <ebpfnet/ebpfnet.h>
 
+#include "check_case.h"
 #include "check_run.h"
 #include "lb_abi.h"
 #include "netlink.h"
+#include "now.h"
 #include "priv.h"
+#include "shell_run.h"
 #include "tc.h"
 
 static pid_t parent_pid;
@@ -55,60 +56,6 @@ static char if_b1[IF_NAMESIZE], if_c1[IF_NAMESIZE];
 static char root[128];           /* a private bpffs: the pin root */
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static void print_to_stderr(enum ebpfnet_print_level level, const char *msg)
-{
-	static const char *names[] = { "warn", "info", "debug" };
-
-	if (level <= EBPFNET_PRINT_INFO || getenv("EBPFNET_TEST_DEBUG"))
-		fprintf(stderr, "libebpfnet %s: %s\n", names[level], msg);
-}
-
-/* Run a shell command; its exit status (-1 when it did not exit). */
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* The first line of a command's output (trailing newline cut). */
-static int run_read(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int run_read(char *buf, size_t len, const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	FILE *f;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	buf[0] = '\0';
-	f = popen(cmd, "r");
-	if (!f)
-		return -1;
-	if (fgets(buf, (int)len, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	st = pclose(f);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the environment (parent process) ------------------------------------- */
 
@@ -719,12 +666,7 @@ END_TEST
 
 static void add_case(Suite *s, const char *name, const TTest *test)
 {
-	TCase *tc = tcase_create(name);
-
-	tcase_add_unchecked_fixture(tc, env_setup, env_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test);
-	suite_add_tcase(s, tc);
+	add_isolated_case(s, name, test, env_setup, env_teardown, 60);
 }
 
 static Suite *tc_netlink_suite(void)

@@ -16,14 +16,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -33,9 +31,12 @@
 
 #include <ebpfnet/ebpfnet.h>
 
+#include "check_case.h"
 #include "check_run.h"
 #include "internal.h"
+#include "now.h"
 #include "priv.h"
+#include "shell_run.h"
 #include "xdp_chain.h"
 #include "test_xdp_stage.skel.h"
 
@@ -65,37 +66,12 @@ static char last_warning[1024];
 
 /* ---- helpers -------------------------------------------------------------- */
 
-static void print_to_stderr(enum ebpfnet_print_level level, const char *msg)
+/* The library's messages to the test log, the last warning kept. */
+static void print_keep_warning(enum ebpfnet_print_level level, const char *msg)
 {
-	static const char *names[] = { "warn", "info", "debug" };
-
 	if (level == EBPFNET_PRINT_WARN)
 		snprintf(last_warning, sizeof(last_warning), "%s", msg);
-	if (level <= EBPFNET_PRINT_INFO || getenv("EBPFNET_TEST_DEBUG"))
-		fprintf(stderr, "libebpfnet %s: %s\n", names[level], msg);
-}
-
-/* Run a shell command; its exit status (-1 when it did not exit). */
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	print_to_stderr(level, msg);
 }
 
 static __u32 ifindex_of(const char *ifname)
@@ -982,15 +958,10 @@ END_TEST
 
 /* ---- suite ------------------------------------------------------------------------- */
 
+/* One environment per test: made and removed in the parent. */
 static void add_case(Suite *s, const char *name, const TTest *test)
 {
-	TCase *tc = tcase_create(name);
-
-	/* One environment per test: made and removed in the parent. */
-	tcase_add_unchecked_fixture(tc, env_setup, env_teardown);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, test);
-	suite_add_tcase(s, tc);
+	add_isolated_case(s, name, test, env_setup, env_teardown, 60);
 }
 
 static Suite *chain_suite(void)
@@ -1014,6 +985,6 @@ int main(void)
 {
 	test_require_root();
 	parent_pid = getpid();
-	ebpfnet_set_print(print_to_stderr);
+	ebpfnet_set_print(print_keep_warning);
 	return test_run_suite(chain_suite(), CK_VERBOSE);
 }

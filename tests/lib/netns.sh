@@ -94,7 +94,9 @@ _netns_free_subnet() {
 
 # netns_pair VAR: a namespace VAR_ns with one end of a veth pair (VAR_pif,
 # inside) and the other end (VAR_hif) in the host namespace, both up with
-# GRO on (XDP_TX or a redirect into a veth needs NAPI there). Sets:
+# GRO on. (On Linux 6.18, GRO alone does not let frames sent by XDP_TX
+# out of a veth reach its peer: the peer needs an XDP program of its own,
+# see tests/integration/lb/dsr.sh: lb_dsr_peer_xdp.) Sets:
 #   VAR_ns     namespace name (under /run/netns)
 #   VAR_hif    host-side interface       VAR_pif  namespace-side interface
 #   VAR_host4  10.X.Y.1 (on VAR_hif)     VAR_peer4 10.X.Y.2 (on VAR_pif)
@@ -227,8 +229,9 @@ trap 'exit 143' TERM
 #   netns_switch_port sw c        # c_ns with c_pif inside, c_sif on the bridge
 #   ns_exec "$c_ns" ip addr add "$lan_pfx4.10/24" dev "$c_pif"
 #
-# Every veth end gets GRO on (frames sent by XDP_TX or redirected into a
-# veth are dropped unless the receiving end runs NAPI).
+# Every veth end gets GRO on. Frames sent by XDP_TX into a veth still need
+# an XDP program on the receiving end on Linux 6.18 (GRO is not enough):
+# tests/integration/lb/dsr.sh does that with lb_dsr_peer_xdp.
 
 NETNS_RESERVE_TABLE=3775  # routing table of subnet reservations (no rule uses it)
 

@@ -8,24 +8,17 @@
 #include <check.h>
 
 #include "check_run.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "drop_args.h"
 
-#define MAX_ARGS 16
-
-struct parse_result {
-	int rc;
-	struct drop_args args;
-	char err[256];
-};
-
-/* Copies of the arguments of the last parse: the parser's results point
- * into argv, so they stay valid until the next parse. */
-static char arena[MAX_ARGS + 1][512];
+#define ARGS_CHECK_PROGRAM "ebpfnet-drop"
+#define ARGS_CHECK_TYPE struct drop_args
+#define ARGS_CHECK_PARSE drop_args_parse
+#define ARGS_CHECK_USAGE drop_args_usage
+#define ARGS_CHECK_AFTER(r) keep_last(&(r).args)
 
 /* The last parse's result, freed by the next parse (or the fixture). */
 static struct drop_args last;
@@ -35,75 +28,13 @@ static void free_last(void)
 	drop_args_free(&last);
 }
 
-/* Parse a NULL-terminated list of arguments (the program name is added). */
-static struct parse_result parse_list(const char *first, va_list ap)
+static void keep_last(const struct drop_args *args)
 {
-	struct parse_result r;
-	char *argv[MAX_ARGS + 2];
-	const char *a;
-	int argc = 0, i;
-
 	free_last();
-	snprintf(arena[argc], sizeof(arena[argc]), "ebpfnet-drop");
-	argv[argc] = arena[argc];
-	argc++;
-	for (a = first; a; a = va_arg(ap, const char *)) {
-		ck_assert_int_le(argc, MAX_ARGS);
-		ck_assert_uint_lt(strlen(a), sizeof(arena[argc]));
-		strcpy(arena[argc], a);
-		argv[argc] = arena[argc];
-		argc++;
-	}
-	argv[argc] = NULL;
-	memset(r.err, 'X', sizeof(r.err));
-	memset(&r.args, 0xa5, sizeof(r.args));
-	r.rc = drop_args_parse(argc, argv, &r.args, r.err, sizeof(r.err));
-	last = r.args;
-	ck_assert_msg(memchr(r.err, '\0', sizeof(r.err)) != NULL,
-		      "err not NUL-terminated");
-	/* argv is left in order */
-	for (i = 0; i < argc; i++)
-		ck_assert_ptr_eq(argv[i], arena[i]);
-	return r;
+	last = *args;
 }
 
-static struct parse_result parse(const char *first, ...)
-{
-	struct parse_result r;
-	va_list ap;
-
-	va_start(ap, first);
-	r = parse_list(first, ap);
-	va_end(ap);
-	return r;
-}
-
-/* The parse must succeed. */
-#define OK(...)                                                             \
-	({                                                                  \
-		struct parse_result r_ = parse(__VA_ARGS__, NULL);           \
-		ck_assert_msg(r_.rc == 0, "rc %d err [%s]", r_.rc, r_.err);  \
-		ck_assert_str_eq(r_.err, "");                                \
-		r_.args;                                                     \
-	})
-
-/* The parse must be a usage error whose message contains `needle`. */
-static void check_usage_error(const char *needle, const char *first, ...)
-{
-	struct parse_result r;
-	va_list ap;
-
-	va_start(ap, first);
-	r = parse_list(first, ap);
-	va_end(ap);
-	ck_assert_msg(r.rc == -1, "expected a usage error, rc %d", r.rc);
-	ck_assert_msg(strstr(r.err, needle) != NULL, "err [%s] lacks [%s]",
-		      r.err, needle);
-	ck_assert_msg(strchr(r.err, '\n') == NULL, "err has a newline: [%s]",
-		      r.err);
-}
-
-#define BAD(needle, ...) check_usage_error(needle, __VA_ARGS__, NULL)
+#include "args_check.h"
 
 START_TEST(test_commands)
 {
@@ -325,19 +256,12 @@ END_TEST
 
 START_TEST(test_help)
 {
-	struct parse_result r;
-
-	r = parse("-h", NULL);
-	ck_assert_int_eq(r.rc, 1);
-	r = parse("--help", NULL);
-	ck_assert_int_eq(r.rc, 1);
+	HELP("-h");
+	HELP("--help");
 	/* help wins over a missing command or operand ... */
-	r = parse("list", "--help", NULL);
-	ck_assert_int_eq(r.rc, 1);
-	r = parse("attach", "-h", NULL);
-	ck_assert_int_eq(r.rc, 1);
-	r = parse("del", "x", "--help", NULL);
-	ck_assert_int_eq(r.rc, 1);
+	HELP("list", "--help");
+	HELP("attach", "-h");
+	HELP("del", "x", "--help");
 	/* ... but not over a line that is wrong on its own */
 	BAD("unknown command 'bogus'", "--help", "bogus");
 	BAD("unknown or ambiguous option '--bogus'", "--help", "--bogus");
@@ -414,23 +338,14 @@ END_TEST
 
 START_TEST(test_usage_text)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
 	static const char *const must[] = {
 		"attach IFACE", "detach IFACE", "add ", "del ID", "list", "stats",
 		"events", "status", "set frag", "set malformed", "set event-rate",
 		"--pin-root", "--json", "--verbose", "--help", "--mode", "--action",
 		"--count", "--duration", EBPFNET_PIN_ROOT_DEFAULT,
 	};
-	size_t i;
 
-	ck_assert_ptr_nonnull(f);
-	drop_args_usage(f);
-	fclose(f);
-	for (i = 0; i < sizeof(must) / sizeof(must[0]); i++)
-		ck_assert_msg(strstr(text, must[i]), "usage lacks %s", must[i]);
-	free(text);
+	USAGE_MENTIONS(must);
 }
 END_TEST
 

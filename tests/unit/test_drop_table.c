@@ -16,6 +16,9 @@
 #include <check.h>
 
 #include "check_run.h"
+#include "log_capture.h"
+#include "rng.h"
+#include "speed.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -28,53 +31,6 @@
 #include "internal.h"
 
 #define L4_BITS (DROP_M_ICMP_TYPE | DROP_M_ICMP_CODE | DROP_M_SPORT | DROP_M_DPORT)
-
-/* ---- log capture ---------------------------------------------------- */
-
-static char last_warn[512];
-static unsigned int nwarn;
-
-static void capture(enum ebpfnet_print_level level, const char *msg)
-{
-	if (level != EBPFNET_PRINT_WARN)
-		return;
-	snprintf(last_warn, sizeof(last_warn), "%s", msg);
-	nwarn++;
-}
-
-static void setup(void)
-{
-	last_warn[0] = '\0';
-	nwarn = 0;
-	ebpfnet_set_print(capture);
-}
-
-static void teardown(void)
-{
-	ebpfnet_set_print(NULL);
-}
-
-/* ---- a fixed-seed PRNG (xorshift64*) ------------------------------------ */
-
-static uint64_t rng;
-
-static void rng_seed(uint64_t seed)
-{
-	rng = seed * 0x9e3779b97f4a7c15ull + 1;
-}
-
-static uint32_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
-}
-
-static uint32_t rnd_below(uint32_t n)
-{
-	return rnd() % n;
-}
 
 /* ---- the simulated maps ------------------------------------------------ */
 
@@ -2344,15 +2300,6 @@ static int count_rec(void *ctx, const struct drop_rule_record *rec)
 	return 0;
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static void time_rules(const char *what, struct ebpfnet_drop_rule *rules,
 		       uint32_t n, uint64_t *writes)
 {
@@ -2457,7 +2404,7 @@ static Suite *drop_table_suite(void)
 	Suite *s = suite_create("drop_table");
 	TCase *tc = tcase_create("model");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, log_capture_start, log_capture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_validation_errors, 0,
 			    (int)EBPFNET_ARRAY_SIZE(bad_cases));

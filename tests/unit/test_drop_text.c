@@ -9,6 +9,10 @@
 #include <check.h>
 
 #include "check_run.h"
+#include "format_check.h"
+#include "log_capture.h"
+#include "rng.h"
+#include "words.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -18,52 +22,15 @@
 
 #include <ebpfnet/ebpfnet.h>
 
-static char last_warn[512];
-
-static void capture(enum ebpfnet_print_level level, const char *msg)
-{
-	if (level == EBPFNET_PRINT_WARN)
-		snprintf(last_warn, sizeof(last_warn), "%s", msg);
-}
-
-static void setup(void)
-{
-	last_warn[0] = '\0';
-	ebpfnet_set_print(capture);
-}
-
-static void teardown(void)
-{
-	ebpfnet_set_print(NULL);
-}
-
-/* Split a line at spaces into argv (at most 32 words). */
-struct words {
-	char buf[512];
-	const char *argv[32];
-	int argc;
-};
-
-static void split(struct words *w, const char *line)
-{
-	char *save = NULL, *tok;
-
-	snprintf(w->buf, sizeof(w->buf), "%s", line);
-	w->argc = 0;
-	for (tok = strtok_r(w->buf, " ", &save); tok && w->argc < 32;
-	     tok = strtok_r(NULL, " ", &save))
-		w->argv[w->argc++] = tok;
-}
-
 static int parse_line(const char *line, struct ebpfnet_drop_rule *rule,
 		      char *err, size_t errlen)
 {
 	struct words w;
 
-	split(&w, line);
+	words_split(&w, NULL, line);
 	memset(rule, 0, sizeof(*rule));
 	rule->sz = sizeof(*rule);
-	return ebpfnet_drop_rule_parse(w.argc, w.argv, rule, err, errlen);
+	return ebpfnet_drop_rule_parse(w.argc, words_const(&w), rule, err, errlen);
 }
 
 static const char *text_of(const struct ebpfnet_drop_rule *rule,
@@ -264,13 +231,13 @@ START_TEST(test_bad_words)
 	struct words w;
 	char err[160];
 
-	split(&w, bad[_i].in);
+	words_split(&w, NULL, bad[_i].in);
 	memset(&rule, 0, sizeof(rule));
 	rule.sz = sizeof(rule);
 	rule.match = 0xa5a5a5a5u;
 	errno = 0;
-	ck_assert_int_eq(ebpfnet_drop_rule_parse(w.argc, w.argv, &rule, err,
-						 sizeof(err)), -EINVAL);
+	ck_assert_int_eq(ebpfnet_drop_rule_parse(w.argc, words_const(&w), &rule,
+						 err, sizeof(err)), -EINVAL);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_msg(strstr(err, bad[_i].err), "'%s': '%s' lacks '%s'",
 		      bad[_i].in, err, bad[_i].err);
@@ -340,16 +307,6 @@ START_TEST(test_parse_older_struct)
 END_TEST
 
 /* ---- round trips over random rules ------------------------------------- */
-
-static uint64_t rng;
-
-static uint32_t rnd(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32);
-}
 
 static void random_prefix(struct ebpfnet_drop_prefix *p, uint8_t af)
 {
@@ -477,34 +434,6 @@ START_TEST(test_rule_json)
 }
 END_TEST
 
-/* snprintf semantics at every buffer length, for both formats. */
-static void check_truncation(int (*fmt)(const void *, enum ebpfnet_format, char *, size_t),
-			     const void *obj)
-{
-	char full[1024], buf[1024 + 1];
-	enum ebpfnet_format f;
-	int n;
-	size_t len;
-
-	for (f = EBPFNET_FORMAT_TEXT; f <= EBPFNET_FORMAT_JSON; f++) {
-		n = fmt(obj, f, NULL, 0);
-		ck_assert_int_gt(n, 0);
-		ck_assert_int_eq(fmt(obj, f, full, sizeof(full)), n);
-		ck_assert_uint_eq(strlen(full), (size_t)n);
-		for (len = 0; len <= (size_t)n + 1; len++) {
-			memset(buf, '#', sizeof(buf));
-			ck_assert_int_eq(fmt(obj, f, len ? buf : NULL, len), n);
-			if (len) {
-				size_t kept = len - 1 < (size_t)n ? len - 1 : (size_t)n;
-
-				ck_assert_int_eq(strncmp(buf, full, kept), 0);
-				ck_assert_int_eq(buf[kept], '\0');
-			}
-			ck_assert_int_eq(buf[len], '#');
-		}
-	}
-}
-
 static int rule_fmt(const void *obj, enum ebpfnet_format f, char *buf, size_t len)
 {
 	return ebpfnet_drop_rule_format(obj, f, buf, len);
@@ -522,7 +451,7 @@ START_TEST(test_rule_format_sizes_and_errors)
 
 	ck_assert_int_eq(parse_line("proto udp dst-port 53 sig l3+0:ff", &r, err,
 				    sizeof(err)), 0);
-	check_truncation(rule_fmt, &r);
+	check_truncation("rule", rule_fmt, &r);
 	ck_assert_int_eq(ebpfnet_drop_rule_format(NULL, EBPFNET_FORMAT_TEXT, buf,
 						  sizeof(buf)), -EINVAL);
 	ck_assert_int_eq(ebpfnet_drop_rule_format(&r, EBPFNET_FORMAT_TEXT, NULL, 5),
@@ -568,7 +497,7 @@ START_TEST(test_event_format)
 	ck_assert_str_eq(buf, "2023-11-14T22:13:20.123456789Z ifindex 3 rule 12 reason rule len 98: 000102abff");
 	ck_assert_int_gt(ebpfnet_drop_event_format(&e, EBPFNET_FORMAT_JSON, buf, sizeof(buf)), 0);
 	ck_assert_str_eq(buf, "{\"time\":\"2023-11-14T22:13:20.123456789Z\",\"ifindex\":3,\"rule\":12,\"reason\":\"rule\",\"len\":98,\"data\":\"000102abff\"}");
-	check_truncation(event_fmt, &e);
+	check_truncation("event", event_fmt, &e);
 	e.reason = EBPFNET_DROP_REASON_FRAGMENT;
 	e.rule_id = 0;
 	e.cap_len = 0;
@@ -608,7 +537,7 @@ static Suite *drop_text_suite(void)
 	Suite *s = suite_create("drop_text");
 	TCase *tc = tcase_create("text");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, log_capture_start, log_capture_stop);
 	tcase_add_loop_test(tc, test_good_words, 0,
 			    (int)(sizeof(good) / sizeof(good[0])));
 	tcase_add_test(tc, test_icmp_type_names);

@@ -8,92 +8,17 @@
 
 #include "check_run.h"
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hello_args.h"
 
-#define MAX_ARGS 16
-
-struct parse_result {
-	int rc;
-	struct hello_args args;
-	char err[256];
-};
-
-/* Copies of the arguments of the last parse: the parser's results point
- * into argv, so they stay valid until the next parse. */
-static char arena[MAX_ARGS + 1][512];
-
-/* Parse a NULL-terminated list of arguments (the program name is added). */
-static struct parse_result parse_list(const char *first, va_list ap)
-{
-	struct parse_result r;
-	char *argv[MAX_ARGS + 2];
-	const char *a;
-	int argc = 0, i;
-
-	snprintf(arena[argc], sizeof(arena[argc]), "ebpfnet-hello");
-	argv[argc] = arena[argc];
-	argc++;
-	for (a = first; a; a = va_arg(ap, const char *)) {
-		ck_assert_int_le(argc, MAX_ARGS);
-		ck_assert_uint_lt(strlen(a), sizeof(arena[argc]));
-		strcpy(arena[argc], a);
-		argv[argc] = arena[argc];
-		argc++;
-	}
-	argv[argc] = NULL;
-	memset(r.err, 'X', sizeof(r.err));
-	memset(&r.args, 0xa5, sizeof(r.args));
-	r.rc = hello_args_parse(argc, argv, &r.args, r.err, sizeof(r.err));
-	ck_assert_msg(memchr(r.err, '\0', sizeof(r.err)) != NULL,
-		      "err not NUL-terminated");
-	/* argv is left in order */
-	for (i = 0; i < argc; i++)
-		ck_assert_ptr_eq(argv[i], arena[i]);
-	return r;
-}
-
-static struct parse_result parse(const char *first, ...)
-{
-	struct parse_result r;
-	va_list ap;
-
-	va_start(ap, first);
-	r = parse_list(first, ap);
-	va_end(ap);
-	return r;
-}
-
-/* The parse must succeed. */
-#define OK(...)                                                             \
-	({                                                                  \
-		struct parse_result r_ = parse(__VA_ARGS__, NULL);           \
-		ck_assert_msg(r_.rc == 0, "rc %d err [%s]", r_.rc, r_.err);  \
-		ck_assert_str_eq(r_.err, "");                                \
-		r_.args;                                                     \
-	})
-
-/* The parse must be a usage error whose message contains `needle`. */
-static void check_usage_error(const char *needle, const char *first, ...)
-{
-	struct parse_result r;
-	va_list ap;
-
-	va_start(ap, first);
-	r = parse_list(first, ap);
-	va_end(ap);
-	ck_assert_msg(r.rc == -1, "expected a usage error, rc %d", r.rc);
-	ck_assert_msg(strstr(r.err, needle) != NULL, "err [%s] lacks [%s]",
-		      r.err, needle);
-	ck_assert_msg(strchr(r.err, '\n') == NULL, "err has a newline: [%s]",
-		      r.err);
-}
-
-#define BAD(needle, ...) check_usage_error(needle, __VA_ARGS__, NULL)
+#define ARGS_CHECK_PROGRAM "ebpfnet-hello"
+#define ARGS_CHECK_TYPE struct hello_args
+#define ARGS_CHECK_PARSE hello_args_parse
+#define ARGS_CHECK_USAGE hello_args_usage
+#include "args_check.h"
 
 START_TEST(test_defaults)
 {
@@ -161,14 +86,9 @@ END_TEST
 
 START_TEST(test_help)
 {
-	struct parse_result r;
-
-	r = parse("-h", NULL);
-	ck_assert_int_eq(r.rc, 1);
-	r = parse("--help", NULL);
-	ck_assert_int_eq(r.rc, 1);
-	r = parse("--json", "--help", "--count", "2", NULL);
-	ck_assert_int_eq(r.rc, 1);
+	HELP("-h");
+	HELP("--help");
+	HELP("--json", "--help", "--count", "2");
 	/* help is asked for, but the line is still wrong: say so */
 	BAD("unknown", "--help", "--bogus");
 }
@@ -349,21 +269,12 @@ END_TEST
 
 START_TEST(test_usage_text)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
 	static const char *const must[] = {
 		"--uid", "--comm", "--cgroup", "--failed", "--mode", "--printk",
 		"--duration", "--count", "--json", "--verbose", "--help",
 	};
-	size_t i;
 
-	ck_assert_ptr_nonnull(f);
-	hello_args_usage(f);
-	fclose(f);
-	for (i = 0; i < sizeof(must) / sizeof(must[0]); i++)
-		ck_assert_msg(strstr(text, must[i]), "usage lacks %s", must[i]);
-	free(text);
+	USAGE_MENTIONS(must);
 }
 END_TEST
 

@@ -8,6 +8,8 @@
 #include <check.h>
 
 #include "check_run.h"
+#include "lb_addr.h"
+#include "words.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -16,35 +18,13 @@
 
 #include "lb_args.h"
 
-#define MAX_WORDS 32
-
-/* Split a line at spaces into argv, program name first. */
-struct argv_buf {
-	char buf[1024];
-	char *argv[MAX_WORDS + 1];
-	int argc;
-};
-
-static void split(struct argv_buf *w, const char *line)
-{
-	char *save = NULL, *tok;
-
-	snprintf(w->buf, sizeof(w->buf), "%s", line);
-	w->argv[0] = (char *)"ebpfnet-lb";
-	w->argc = 1;
-	for (tok = strtok_r(w->buf, " ", &save); tok && w->argc < MAX_WORDS;
-	     tok = strtok_r(NULL, " ", &save))
-		w->argv[w->argc++] = tok;
-	w->argv[w->argc] = NULL;
-}
-
-static struct argv_buf words;
+static struct words words;
 static struct lb_args args;
 static char err[512];
 
 static int parse(const char *line)
 {
-	split(&words, line);
+	words_split(&words, "ebpfnet-lb", line);
 	err[0] = '\0';
 	return lb_args_parse(words.argc, words.argv, &args, err, sizeof(err));
 }
@@ -52,20 +32,6 @@ static int parse(const char *line)
 static void parse_ok(const char *line)
 {
 	ck_assert_msg(parse(line) == 0, "'%s': %s", line, err);
-}
-
-static struct ebpfnet_lb_addr addr_of(const char *ip)
-{
-	struct ebpfnet_lb_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, ip, a.addr) == 1) {
-		a.family = AF_INET;
-	} else {
-		ck_assert_int_eq(inet_pton(AF_INET6, ip, a.addr), 1);
-		a.family = AF_INET6;
-	}
-	return a;
 }
 
 static void assert_addr(const struct ebpfnet_lb_addr *got, const char *ip)
@@ -335,7 +301,7 @@ START_TEST(test_usage_errors)
 }
 END_TEST
 
-/* Empty words cannot come from split(): argv by hand. */
+/* Empty words cannot come from words_split(): argv by hand. */
 START_TEST(test_empty_operands)
 {
 	char *argv_attach[] = { "ebpfnet-lb", "attach", "", NULL };
@@ -359,7 +325,7 @@ START_TEST(test_small_err_buffer)
 {
 	char small[8];
 
-	split(&words, "frobnicate");
+	words_split(&words, "ebpfnet-lb", "frobnicate");
 	ck_assert_int_eq(lb_args_parse(words.argc, words.argv, &args, small,
 				       sizeof(small)), -1);
 	ck_assert_str_eq(small, "unknown");

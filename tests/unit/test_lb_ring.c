@@ -9,6 +9,9 @@
 #include <check.h>
 
 #include "check_run.h"
+#include "log_capture.h"
+#include "rng.h"
+#include "speed.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,57 +20,6 @@
 
 #include "internal.h"
 #include "lb_internal.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SLOW_BUILD 10
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLOW_BUILD 10
-#endif
-#endif
-#ifndef SLOW_BUILD
-#define SLOW_BUILD 1
-#endif
-
-/* ---- log capture -------------------------------------------------------- */
-
-static char last_warn[512];
-static unsigned int nwarn;
-
-static void capture(enum ebpfnet_print_level level, const char *msg)
-{
-	if (level != EBPFNET_PRINT_WARN)
-		return;
-	snprintf(last_warn, sizeof(last_warn), "%s", msg);
-	nwarn++;
-}
-
-static void setup(void)
-{
-	last_warn[0] = '\0';
-	nwarn = 0;
-	ebpfnet_set_print(capture);
-}
-
-static void teardown(void)
-{
-	ebpfnet_set_print(NULL);
-}
-
-static uint64_t rng;
-
-static void rng_seed(uint64_t seed)
-{
-	rng = seed * 0x9e3779b97f4a7c15ull + 1;
-}
-
-static uint32_t rnd_below(uint32_t n)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32) % n;
-}
 
 static struct lb_ring_alloc *new_alloc(uint32_t slots)
 {
@@ -467,15 +419,6 @@ END_TEST
 
 /* ---- speed ------------------------------------------------------------------- */
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /*
  * 10,000 services of 401 slots; every other one removed (5,000 holes);
  * then 5,000 services of 802 slots, each of which scans every hole before
@@ -521,7 +464,7 @@ static Suite *lb_ring_suite(void)
 	Suite *s = suite_create("lb_ring");
 	TCase *tc = tcase_create("alloc");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, log_capture_start, log_capture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_new_and_destroy);
 	tcase_add_test(tc, test_take_until_full);

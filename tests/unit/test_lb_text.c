@@ -11,6 +11,9 @@
 #include <check.h>
 
 #include "check_run.h"
+#include "format_check.h"
+#include "lb_addr.h"
+#include "log_capture.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -23,39 +26,6 @@
 #include <ebpfnet/ebpfnet.h>
 
 #include "internal.h" /* EBPFNET_ARRAY_SIZE, offsetofend */
-
-static char last_warn[512];
-
-static void capture(enum ebpfnet_print_level level, const char *msg)
-{
-	if (level == EBPFNET_PRINT_WARN)
-		snprintf(last_warn, sizeof(last_warn), "%s", msg);
-}
-
-static void setup(void)
-{
-	last_warn[0] = '\0';
-	ebpfnet_set_print(capture);
-}
-
-static void teardown(void)
-{
-	ebpfnet_set_print(NULL);
-}
-
-static struct ebpfnet_lb_addr addr_of(const char *ip)
-{
-	struct ebpfnet_lb_addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, ip, a.addr) == 1) {
-		a.family = AF_INET;
-	} else {
-		ck_assert_int_eq(inet_pton(AF_INET6, ip, a.addr), 1);
-		a.family = AF_INET6;
-	}
-	return a;
-}
 
 static const char *service_text(const struct ebpfnet_lb_service *svc,
 				enum ebpfnet_format format)
@@ -494,30 +464,6 @@ START_TEST(test_backend_format)
 }
 END_TEST
 
-/* Every buffer length: a NUL-terminated prefix and the full length. */
-static void check_truncation(const char *what, const void *obj,
-			     int (*fmt)(const void *, enum ebpfnet_format, char *, size_t))
-{
-	enum ebpfnet_format f;
-
-	for (f = EBPFNET_FORMAT_TEXT; f <= EBPFNET_FORMAT_JSON; f++) {
-		char full[256], buf[256];
-		int n = fmt(obj, f, full, sizeof(full));
-		size_t len;
-
-		ck_assert_int_gt(n, 0);
-		ck_assert_int_eq(fmt(obj, f, NULL, 0), n);
-		for (len = 1; len <= (size_t)n + 1; len++) {
-			memset(buf, 'X', sizeof(buf));
-			ck_assert_int_eq(fmt(obj, f, buf, len), n);
-			ck_assert_msg(strlen(buf) == len - 1 &&
-				      !strncmp(buf, full, len - 1),
-				      "%s len %zu: [%s]", what, len, buf);
-			ck_assert_int_eq(buf[len], 'X');
-		}
-	}
-}
-
 static int fmt_service(const void *o, enum ebpfnet_format f, char *b, size_t l)
 {
 	return ebpfnet_lb_service_format(o, f, b, l);
@@ -538,9 +484,9 @@ START_TEST(test_truncation)
 		   IPPROTO_UDP, 4294967291u);
 	backend_of(&be, "2001:db8::2", 100, EBPFNET_LB_BACKEND_DRAINING);
 
-	check_truncation("service v4", &s4, fmt_service);
-	check_truncation("service v6", &s6, fmt_service);
-	check_truncation("backend", &be, fmt_backend);
+	check_truncation("service v4", fmt_service, &s4);
+	check_truncation("service v6", fmt_service, &s6);
+	check_truncation("backend", fmt_backend, &be);
 }
 END_TEST
 
@@ -749,7 +695,7 @@ static Suite *lb_text_suite(void)
 	Suite *s = suite_create("lb_text");
 	TCase *tc = tcase_create("lb_text");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, log_capture_start, log_capture_stop);
 	tcase_add_loop_test(tc, test_service_good, 0,
 			    (int)EBPFNET_ARRAY_SIZE(good_services));
 	tcase_add_loop_test(tc, test_service_bad, 0,

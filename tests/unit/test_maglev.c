@@ -19,6 +19,9 @@
 #include <check.h>
 
 #include "check_run.h"
+#include "log_capture.h"
+#include "rng.h"
+#include "speed.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -29,60 +32,7 @@
 #include "internal.h"
 #include "lb_internal.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLOW_BUILD 10  /* sanitizers: allow 10x the time */
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLOW_BUILD 10
-#endif
-#endif
-#ifndef SLOW_BUILD
-#define SLOW_BUILD 1
-#endif
-
 static const uint32_t sizes[] = { 65537, 16381 };
-
-/* ---- log capture -------------------------------------------------------- */
-
-static char last_warn[512];
-static unsigned int nwarn;
-
-static void capture(enum ebpfnet_print_level level, const char *msg)
-{
-	if (level != EBPFNET_PRINT_WARN)
-		return;
-	snprintf(last_warn, sizeof(last_warn), "%s", msg);
-	nwarn++;
-}
-
-static void setup(void)
-{
-	last_warn[0] = '\0';
-	nwarn = 0;
-	ebpfnet_set_print(capture);
-}
-
-static void teardown(void)
-{
-	ebpfnet_set_print(NULL);
-}
-
-/* ---- a fixed-seed PRNG (xorshift64*) ------------------------------------ */
-
-static uint64_t rng;
-
-static void rng_seed(uint64_t seed)
-{
-	rng = seed * 0x9e3779b97f4a7c15ull + 1;
-}
-
-static uint32_t rnd_below(uint32_t n)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 0x2545f4914f6cdd1dull) >> 32) % n;
-}
 
 /* ---- backend sets ----------------------------------------------------------- */
 
@@ -718,15 +668,6 @@ END_TEST
 
 /* ---- speed ------------------------------------------------------------------ */
 
-static double seconds_since(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* M = 65537, 1,000 backends: well under 100 ms (best of 3; under the
  * sanitizers 10x that). */
 START_TEST(test_speed)
@@ -810,7 +751,7 @@ static Suite *maglev_suite(void)
 	Suite *s = suite_create("maglev");
 	TCase *tc = tcase_create("maglev");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, log_capture_start, log_capture_stop);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_equal_weights);
 	tcase_add_test(tc, test_weights_1_2_3);

@@ -15,6 +15,7 @@
 # a backend, and the backend answers the client directly (DSR).
 #
 #   lb_dsr_topology        # builds it; sets the variables below
+#   lb_dsr_peer_xdp BIN    # what XDP_TX out of LB_IF needs (see there)
 #   lb_dsr_servers PORT LIFETIME   # a TCP server per backend on the VIPs
 #
 # LB_SW_NS  LB_IF LB_IF_SIF LB_IF4 LB_IF6
@@ -60,6 +61,11 @@ lb_dsr_topology() {
 	CLIENT_SIF=$cl_sif
 	CLIENT4="$lan_pfx4.10"
 	CLIENT6="$lan_pfx6::10"
+	# A veth leaves the TCP/UDP checksum to the receiver (CHECKSUM_PARTIAL)
+	# and the XDP program that encapsulates the frame drops that state:
+	# the backend would get a bad checksum. Real NICs deliver complete
+	# checksums; here the client computes them.
+	ns_exec "$CLIENT_NS" ethtool -K "$CLIENT_IF" tx off >/dev/null || return 1
 	# strict reverse-path filtering would be fine (the VIP is routed back
 	# through the same interface); off, as on a typical DSR client network
 	_lb_dsr_sysctl "$CLIENT_NS" net.ipv4.conf.all.rp_filter=0 \
@@ -95,6 +101,21 @@ lb_dsr_topology() {
 			ns_exec "${BACKEND_NS[i]}" ip -6 addr add "$VIP6/128" dev lo nodad ||
 			return 1
 	done
+}
+
+# lb_dsr_peer_xdp BIN: a balancer without services (it passes every frame)
+# on LB_IF's peer, the bridge port, under a pin root of its own. Frames the
+# balancer sends back out of LB_IF (XDP_TX) reach the peer only when the
+# peer runs an XDP program: on this kernel GRO alone is not enough (the
+# frames are counted as sent, xdp_tx, and never arrive). Detached at
+# cleanup.
+lb_dsr_peer_xdp() {
+	local bin=$1 peer_root
+	netns_bpffs peer_root || return 1
+	netns_on_exit nsenter --net="/run/netns/$LB_SW_NS" -- \
+		"$bin" --pin-root "$peer_root" detach "$LB_IF_SIF"
+	ns_exec "$LB_SW_NS" "$bin" --pin-root "$peer_root" attach "$LB_IF_SIF" \
+		--mode native >/dev/null
 }
 
 # lb_dsr_servers PORT LIFETIME: lb_server.py in every backend namespace,

@@ -7,6 +7,8 @@
         SPORT+1, ...: prints "SPORT NAME" (the backend that answered) or
         "SPORT ERR reason" per connection. Each closes with "quit", so the
         server closes first and the source port can be used again at once.
+        Gives up after 3 failures in a row (so a dead path costs seconds,
+        not COUNT timeouts): fewer lines than COUNT then.
     lb_client.py hold VIP PORT SPORT LIFETIME
         One connection from SPORT, kept open: prints "backend NAME", then
         sends a line every 100 ms and prints "ok N NAME" for each answer.
@@ -45,6 +47,7 @@ def read_line(f):
 
 
 def burst(vip, port, first, count):
+    failures = 0
     for sport in range(first, first + count):
         try:
             with connect(vip, port, sport) as s:
@@ -53,9 +56,15 @@ def burst(vip, port, first, count):
                 s.sendall(b"quit\n")
                 f.read()  # until the server closes
             print(sport, name, flush=True)
+            failures = 0
         except OSError as e:
             print(sport, "ERR", e.strerror or str(e) or type(e).__name__,
                   flush=True)
+            failures += 1
+            if failures == 3:
+                print("lb_client.py: 3 failures in a row, giving up",
+                      file=sys.stderr)
+                return
 
 
 def hold(vip, port, sport, lifetime):
