@@ -20,7 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "clock.h"
+#include "events.h"
 #include "drop_internal.h"
 #include "internal.h"
 #include "maps.h"
@@ -83,9 +83,7 @@ struct ebpfnet_drop {
 	ebpfnet_drop_event_fn on_event;
 	void *ctx;
 	/* per poll batch */
-	int64_t realtime_offset_ns;
-	int batch_delivered;
-	int batch_stop;               /* the callback's non-zero return */
+	struct ebpfnet__batch batch;   /* of the poll()/consume() running */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -1053,7 +1051,7 @@ int ebpfnet_drop_stats(const struct ebpfnet_drop *drop,
 
 /* ---- sampled drop events ------------------------------------------------------ */
 
-/* Stops libbpf's loop; the callback's own value is in batch_stop. */
+/* Stops libbpf's loop; the callback's own value is in batch.stop. */
 #define DROP_STOP (-ECANCELED)
 
 static int handle_record(void *ctx, void *data, size_t size)
@@ -1069,17 +1067,17 @@ static int handle_record(void *ctx, void *data, size_t size)
 		pr_warn("drop: skipped a malformed event record of %zu bytes", size);
 		return 0;
 	}
-	ev.time_ns = rec->hdr.time_ns + drop->realtime_offset_ns;
+	ev.time_ns = rec->hdr.time_ns + drop->batch.realtime_offset_ns;
 	ev.ifindex = rec->ifindex;
 	ev.rule_id = rec->rule_id;
 	ev.reason = rec->reason;
 	ev.pkt_len = rec->pkt_len;
 	ev.cap_len = rec->cap_len;
 	ev.data = rec->data;
-	drop->batch_delivered++;
+	drop->batch.delivered++;
 	ret = drop->on_event(drop->ctx, &ev);
 	if (ret) {
-		drop->batch_stop = ret;
+		drop->batch.stop = ret;
 		return DROP_STOP;
 	}
 	return 0;
@@ -1099,24 +1097,9 @@ static int check_events(const struct ebpfnet_drop *drop, const char *fn)
 /* One batch: poll (timeout_ms >= -1) or consume (timeout_ms = -2). */
 static int run_batch(struct ebpfnet_drop *drop, int timeout_ms)
 {
-	int err;
-
-	drop->batch_delivered = 0;
-	drop->batch_stop = 0;
-	drop->realtime_offset_ns = ebpfnet__realtime_offset_ns();
-	if (timeout_ms < -1)
-		err = ring_buffer__consume(drop->rb);
-	else
-		err = ring_buffer__poll(drop->rb, timeout_ms);
-	if (drop->batch_stop)
-		return ebpfnet__err(drop->batch_stop);
-	if (err < 0) {
-		if (err != -EINTR)
-			pr_warn("drop: reading events failed: %s",
-				ebpfnet_strerror(err));
-		return ebpfnet__err(err);
-	}
-	return drop->batch_delivered;
+	ebpfnet__batch_begin(&drop->batch);
+	return ebpfnet__batch_end(&drop->batch,
+				  ebpfnet__ringbuf_read(drop->rb, timeout_ms), "drop");
 }
 
 int ebpfnet_drop_poll(struct ebpfnet_drop *drop, int timeout_ms)

@@ -21,7 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "clock.h"
+#include "events.h"
 #include "hello_internal.h"
 #include "hello.skel.h"
 
@@ -56,9 +56,7 @@ struct ebpfnet_hello {
 	char tracefs[EBPFNET_PATH_MAX];
 	uint64_t events;                /* delivered, for stats */
 	/* per poll batch */
-	int64_t realtime_offset_ns;
-	int batch_delivered;
-	int batch_stop;                 /* the callback's non-zero return */
+	struct ebpfnet__batch batch;   /* of the poll()/consume() running */
 	struct hello_decode_buf decode;
 	/* printk mode: what was read and not yet delivered */
 	char pipe_buf[4096];
@@ -479,7 +477,7 @@ int ebpfnet_hello_attach(struct ebpfnet_hello *hello)
 
 /* ---- events ------------------------------------------------------------ */
 
-/* Stops libbpf's loop; the callback's own value is in batch_stop. */
+/* Stops libbpf's loop; the callback's own value is in batch.stop. */
 #define HELLO_STOP (-ECANCELED)
 
 static int handle_record(void *ctx, void *data, size_t size)
@@ -488,16 +486,16 @@ static int handle_record(void *ctx, void *data, size_t size)
 	struct ebpfnet_hello_event event;
 	int ret;
 
-	if (ebpfnet__hello_decode(data, size, h->realtime_offset_ns, &h->decode,
+	if (ebpfnet__hello_decode(data, size, h->batch.realtime_offset_ns, &h->decode,
 				  &event)) {
 		pr_warn("hello: skipped a malformed record of %zu bytes", size);
 		return 0;
 	}
 	h->events++;
-	h->batch_delivered++;
+	h->batch.delivered++;
 	ret = h->cfg.on_event(h->cfg.ctx, &event);
 	if (ret) {
-		h->batch_stop = ret;
+		h->batch.stop = ret;
 		return HELLO_STOP;
 	}
 	return 0;
@@ -508,10 +506,10 @@ static int deliver_line(struct ebpfnet_hello *h, const char *line)
 	int ret;
 
 	h->events++;
-	h->batch_delivered++;
+	h->batch.delivered++;
 	ret = h->cfg.on_trace(h->cfg.ctx, line);
 	if (ret)
-		h->batch_stop = ret;
+		h->batch.stop = ret;
 	return ret;
 }
 
@@ -543,7 +541,7 @@ static int poll_trace_pipe(struct ebpfnet_hello *h, int timeout_ms)
 
 	if (deliver_lines(h)) /* left over from a stopped call */
 		return HELLO_STOP;
-	n = poll(&pfd, 1, h->batch_delivered ? 0 : timeout_ms);
+	n = poll(&pfd, 1, h->batch.delivered ? 0 : timeout_ms);
 	if (n < 0)
 		return -errno;
 	if (n == 0)
@@ -584,24 +582,12 @@ static int run_batch(struct ebpfnet_hello *h, int timeout_ms)
 {
 	int err;
 
-	h->batch_delivered = 0;
-	h->batch_stop = 0;
-	h->realtime_offset_ns = ebpfnet__realtime_offset_ns();
+	ebpfnet__batch_begin(&h->batch);
 	if (h->cfg.printk)
 		err = poll_trace_pipe(h, timeout_ms < -1 ? 0 : timeout_ms);
-	else if (timeout_ms < -1)
-		err = ring_buffer__consume(h->rb);
 	else
-		err = ring_buffer__poll(h->rb, timeout_ms);
-	if (h->batch_stop)
-		return ebpfnet__err(h->batch_stop);
-	if (err < 0) {
-		if (err != -EINTR)
-			pr_warn("hello: reading events failed: %s",
-				ebpfnet_strerror(err));
-		return ebpfnet__err(err);
-	}
-	return h->batch_delivered;
+		err = ebpfnet__ringbuf_read(h->rb, timeout_ms);
+	return ebpfnet__batch_end(&h->batch, err, "hello");
 }
 
 int ebpfnet_hello_poll(struct ebpfnet_hello *hello, int timeout_ms)
