@@ -129,8 +129,10 @@ struct {
 	__type(value, __u64);
 } lb_stats SEC(".maps");
 
-/* The parsed packet, the keys and the chosen backend; per program
- * instance, never pinned. */
+/* The parsed packet and the keys; per program instance, never pinned.
+ * The chosen backend is read in place from lb_backends: a copy would be
+ * no more consistent against a concurrent update (neither read is
+ * atomic) and costs a word copy per packet. */
 #define LB_ALIGNED __attribute__((aligned(8))) /* word copies */
 struct lb_scratch {
 	struct pkt p;
@@ -138,7 +140,6 @@ struct lb_scratch {
 	struct lb_service_key skey LB_ALIGNED;
 	struct lb_vip_key vkey LB_ALIGNED;
 	struct lb_conn_val conn LB_ALIGNED;
-	struct lb_backend_val backend LB_ALIGNED; /* a copy: one consistent read */
 };
 
 struct {
@@ -172,6 +173,15 @@ static __always_inline void counter_add(void *map, __u32 id, __u64 packets,
 		c->bytes += bytes;
 		c->new_conns += new_conns;
 	}
+}
+
+/* A flow's service and backend counters, one update of each per packet
+ * (a new connection's new_conns rides along with its packet). */
+static __always_inline void count_flow(__u32 svc_id, __u32 id, __u64 packets,
+				       __u64 bytes, __u64 new_conns)
+{
+	counter_add(&lb_service_stats, svc_id, packets, bytes, new_conns);
+	counter_add(&lb_backend_stats, id, packets, bytes, new_conns);
 }
 
 /* What lb_process() returns for a packet the next chain stage gets: the
@@ -231,70 +241,67 @@ static __always_inline int later_fragment(struct lb_scratch *s)
 	return XDP_PASS;
 }
 
-/* Copies backend `id` into s->backend when it may take the flow of
- * service svc_id (new: ACTIVE only; established: not DOWN). A backend of
- * another service (an id reused since a connection entry was written)
- * never may. */
-static __always_inline bool backend_usable(struct lb_scratch *s, __u32 id,
-					   __u32 svc_id, bool established)
+/* Backend `id` when it may take the flow of service svc_id (new: ACTIVE
+ * only; established: not DOWN), else NULL. A backend of another service
+ * (an id reused since a connection entry was written) never may. */
+static __always_inline const struct lb_backend_val *
+usable_backend(__u32 id, __u32 svc_id, bool established)
 {
-	struct lb_backend_val *b;
+	const struct lb_backend_val *b;
 	__u8 family, state;
 
 	if (!id)
-		return false;
+		return NULL;
 	b = bpf_map_lookup_elem(&lb_backends, &id);
 	if (!b)
-		return false;
-	__builtin_memcpy(&s->backend, b, sizeof(*b));
-	family = SCRATCH(s->backend.family);
-	state = SCRATCH(s->backend.state);
+		return NULL;
+	family = b->family;
+	state = b->state;
 	if (family != PKT_FAMILY_IPV4 && family != PKT_FAMILY_IPV6)
-		return false;
-	if (SCRATCH(s->backend.service_id) != svc_id)
-		return false;
-	if (established)
-		return state != LB_BACKEND_DOWN;
-	return state == LB_BACKEND_ACTIVE;
+		return NULL;
+	if (b->service_id != svc_id)
+		return NULL;
+	if (established ? state == LB_BACKEND_DOWN : state != LB_BACKEND_ACTIVE)
+		return NULL;
+	return b;
 }
 
-/* The backend of the flow in s->key (copied into s->backend), or 0. A
- * new connection is inserted into the connection table, unless the packet
- * is an ICMP error (`insert` false). */
-static __always_inline __u32 pick_backend(struct lb_scratch *s,
-					  const struct lb_config *cfg,
-					  const struct lb_service_val *svc,
-					  bool insert)
+/* The backend of the flow in s->key (its id in *id), or NULL. A new
+ * connection is inserted into the connection table (*inserted: 1),
+ * unless the packet is an ICMP error (`insert` false). */
+static __always_inline const struct lb_backend_val *
+pick_backend(struct lb_scratch *s, const struct lb_config *cfg,
+	     const struct lb_service_val *svc, bool insert, __u32 *id,
+	     __u32 *inserted)
 {
-	__u32 svc_id = svc->id, ring_size = svc->ring_size, slot, id;
+	__u32 svc_id = svc->id, ring_size = svc->ring_size, slot;
+	const struct lb_backend_val *b;
 	struct lb_conn_val *conn;
 	__u32 *ring_id;
 
 	conn = bpf_map_lookup_elem(&lb_conns, &s->key);
 	if (conn && conn->service_id == svc_id) {
-		id = conn->backend_id;
-		if (backend_usable(s, id, svc_id, true)) {
+		*id = conn->backend_id;
+		b = usable_backend(*id, svc_id, true);
+		if (b) {
 			stat_inc(LB_STAT_CONN_HITS);
-			return id;
+			return b;
 		}
 	}
 	stat_inc(LB_STAT_CONN_MISSES);
 	if (!ring_size)
-		return 0;
+		return NULL;
 	slot = svc->ring_base + lb_flow_hash(&s->key, cfg->seed) % ring_size;
 	ring_id = bpf_map_lookup_elem(&lb_rings, &slot);
-	id = ring_id ? *ring_id : 0;
-	if (!backend_usable(s, id, svc_id, false))
-		return 0;
-	if (insert) {
-		s->conn.backend_id = id;
+	*id = ring_id ? *ring_id : 0;
+	b = usable_backend(*id, svc_id, false);
+	if (b && insert) {
+		s->conn.backend_id = *id;
 		s->conn.service_id = svc_id;
-		if (!bpf_map_update_elem(&lb_conns, &s->key, &s->conn, BPF_ANY)) {
-			counter_add(&lb_service_stats, svc_id, 0, 0, 1);
-			counter_add(&lb_backend_stats, id, 0, 0, 1);
-		}
+		*inserted = !bpf_map_update_elem(&lb_conns, &s->key, &s->conn,
+						 BPF_ANY);
 	}
-	return id;
+	return b;
 }
 
 static __always_inline bool mac_is_zero(const __u8 *mac)
@@ -305,55 +312,44 @@ static __always_inline bool mac_is_zero(const __u8 *mac)
 /* ---- encapsulation --------------------------------------------------------- */
 
 /*
- * Puts the outer header of s->backend's family in front of the IP
- * datagram (which stays byte for byte as it came) and rewrites the L2
- * header. 0, or -1 when the frame cannot grow.
+ * Puts the outer header of backend b's family (outer_len bytes) in front
+ * of the IP datagram (which stays byte for byte as it came) and rewrites
+ * the L2 header. 0, or -1 when the frame cannot grow.
  */
 static __always_inline int encapsulate(struct xdp_md *ctx,
 				       struct lb_scratch *s,
-				       const struct lb_config *cfg)
+				       const struct lb_config *cfg,
+				       const struct lb_backend_val *b,
+				       __u32 outer_len)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u8 outer_family = SCRATCH(s->backend.family);
 	__u16 inner_len = SCRATCH(s->p.l3_len);
 	__u8 tos = SCRATCH(s->p.tos);
-	union {
-		struct iphdr v4;
-		struct ipv6hdr v6;
-	} outer;
-	__u32 outer_len;
 	struct lb_l2 l2;
 	void *ip;
 	int l2_len;
 
 	if (lb_l2_save(data, data_end, SCRATCH(s->p.vlans), &l2))
 		return -1;
-	if (outer_family == PKT_FAMILY_IPV4) {
-		outer_len = LB_ENCAP_LEN4;
-		lb_outer4(&outer.v4, cfg, &s->key, s->backend.addr, tos, inner_len);
-	} else {
-		outer_len = LB_ENCAP_LEN6;
-		lb_outer6(&outer.v6, cfg, &s->key, s->backend.addr, tos, inner_len);
-	}
 	if (bpf_xdp_adjust_head(ctx, -(int)outer_len))
 		return -1;
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	l2_len = lb_l2_write(data, data_end, s->backend.mac, l2.dst, &l2,
-			     outer_family == PKT_FAMILY_IPV4 ? ETH_P_IP :
-							       ETH_P_IPV6);
+	l2_len = lb_l2_write(data, data_end, b->mac, l2.dst, &l2,
+			     outer_len == LB_ENCAP_LEN4 ? ETH_P_IP : ETH_P_IPV6);
 	if (l2_len < 0 || l2_len > LB_L2_MAX_LEN)
 		return -1;
 	ip = data + l2_len;
-	if (outer_family == PKT_FAMILY_IPV4) {
+	if (outer_len == LB_ENCAP_LEN4) {
 		if (ip + LB_ENCAP_LEN4 > data_end)
 			return -1;
-		*(struct iphdr *)ip = outer.v4;
+		lb_outer4(ip, cfg, &s->key, *(const __be32 *)b->addr, tos,
+			  inner_len);
 	} else {
 		if (ip + LB_ENCAP_LEN6 > data_end)
 			return -1;
-		*(struct ipv6hdr *)ip = outer.v6;
+		lb_outer6(ip, cfg, &s->key, b->addr, tos, inner_len);
 	}
 	return 0;
 }
@@ -380,13 +376,15 @@ static __always_inline int lb_process(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
-	__u32 zero = 0, ifindex, id, svc_id, outer_len, *mtu;
+	__u32 zero = 0, ifindex, id = 0, svc_id, outer_len, *mtu;
+	__u32 inserted = 0, sent = 0;
+	const struct lb_backend_val *b;
 	const struct lb_service_val *svc;
 	const struct lb_config *cfg;
 	struct lb_scratch *s;
 	bool icmp_error;
 	__u8 proto;
-	int parsed;
+	int parsed, verdict;
 
 	s = bpf_map_lookup_elem(&lb_scratch, &zero);
 	cfg = bpf_map_lookup_elem(&lb_config, &zero);
@@ -424,31 +422,36 @@ static __always_inline int lb_process(struct xdp_md *ctx)
 	if (!svc)
 		return not_service();
 	svc_id = svc->id;
-	id = pick_backend(s, cfg, svc, !icmp_error);
-	if (!id) {
+	b = pick_backend(s, cfg, svc, !icmp_error, &id, &inserted);
+	if (!b) {
 		stat_inc(LB_STAT_NO_BACKEND);
 		return XDP_DROP;
 	}
-	if (mac_is_zero(s->backend.mac)) {
-		stat_inc(LB_STAT_NO_NEIGHBOUR);
-		return XDP_DROP;
-	}
 
-	outer_len = SCRATCH(s->backend.family) == PKT_FAMILY_IPV4 ?
-			    LB_ENCAP_LEN4 : LB_ENCAP_LEN6;
+	/* the family checked by usable_backend(), read once */
+	outer_len = b->family == PKT_FAMILY_IPV4 ? LB_ENCAP_LEN4 : LB_ENCAP_LEN6;
 	ifindex = ctx->ingress_ifindex;
-	mtu = bpf_map_lookup_elem(&lb_mtu, &ifindex);
-	if (mtu && SCRATCH(s->p.l3_len) + outer_len > *mtu)
-		return too_big(ctx, s, cfg, *mtu, outer_len, icmp_error);
-
-	if (encapsulate(ctx, s, cfg))
-		return XDP_ABORTED;
-	counter_add(&lb_service_stats, svc_id, 1, bytes, 0);
-	counter_add(&lb_backend_stats, id, 1, bytes, 0);
-	stat_inc(LB_STAT_FORWARDED);
-	if (icmp_error)
-		stat_inc(LB_STAT_ICMP_FORWARDED);
-	return XDP_TX;
+	if (mac_is_zero(b->mac)) {
+		stat_inc(LB_STAT_NO_NEIGHBOUR);
+		verdict = XDP_DROP;
+	} else if ((mtu = bpf_map_lookup_elem(&lb_mtu, &ifindex)) &&
+		   SCRATCH(s->p.l3_len) + outer_len > *mtu) {
+		verdict = too_big(ctx, s, cfg, *mtu, outer_len, icmp_error);
+	} else if (encapsulate(ctx, s, cfg, b, outer_len)) {
+		verdict = XDP_ABORTED;
+	} else {
+		sent = 1;
+		verdict = XDP_TX;
+	}
+	/* a flow inserted and then not sent still counts as a new one */
+	if (sent || inserted)
+		count_flow(svc_id, id, sent, sent ? bytes : 0, inserted);
+	if (sent) {
+		stat_inc(LB_STAT_FORWARDED);
+		if (icmp_error)
+			stat_inc(LB_STAT_ICMP_FORWARDED);
+	}
+	return verdict;
 }
 
 SEC("xdp")

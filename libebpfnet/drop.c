@@ -603,14 +603,14 @@ static int pinned_max_rules(const struct ebpfnet_drop *drop, uint32_t *max)
 	return 0;
 }
 
-/* Every drop map is pinned, but the per-program scratch and the chain's
- * own maps. */
+/* Every drop map (drop_*) is pinned, but the per-program scratch: not
+ * the chain's maps (xdp_chain_stage.h), which the chain shares. */
 static bool pin_this_map(const struct bpf_map *map, const void *ctx)
 {
 	const struct drop_bpf *skel = ctx;
 
-	return map != skel->maps.drop_scratch && map != skel->maps.xdp_chain &&
-	       map != skel->maps.xdp_ifaces;
+	return map != skel->maps.drop_scratch &&
+	       !strncmp(bpf_map__name(map), "drop_", 5);
 }
 
 /* Size every rule-bound map from max_rules, pin every drop map under dir,

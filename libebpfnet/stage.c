@@ -74,15 +74,8 @@ int ebpfnet__stage_check_attach(const char *fn, const char *object,
 int ebpfnet__stage_share_chain_maps(const struct ebpfnet__xdp_chain *chain,
 				    struct bpf_object *obj, const char *object)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(obj, "xdp_chain");
-	int err;
+	int err = ebpfnet__xdp_chain_share(chain, obj);
 
-	err = map ? bpf_map__reuse_fd(map, ebpfnet__xdp_chain_prog_array_fd(chain)) :
-		    -ENOENT;
-	map = bpf_object__find_map_by_name(obj, "xdp_ifaces");
-	if (!err)
-		err = map ? bpf_map__reuse_fd(map, ebpfnet__xdp_chain_ifaces_fd(chain)) :
-			    -ENOENT;
 	if (err)
 		return ebpfnet__map_fail(object, "sharing the XDP chain's maps", err);
 	return 0;

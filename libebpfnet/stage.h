@@ -35,8 +35,8 @@ int ebpfnet__stage_check_attach(const char *fn, const char *object,
 				const char *ifname, enum ebpfnet_xdp_mode mode,
 				uint32_t *ifindex);
 
-/* Make the object's `xdp_chain` and `xdp_ifaces` maps the chain's
- * (before the load). */
+/* Make the object's chain maps the chain's (ebpfnet__xdp_chain_share,
+ * before the load), a failure logged as the object's. */
 int ebpfnet__stage_share_chain_maps(const struct ebpfnet__xdp_chain *chain,
 				    struct bpf_object *obj, const char *object);
 

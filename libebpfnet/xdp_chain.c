@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
 /*
  * The XDP chain (xdp_chain.h): the node-wide stage table and ifindex ->
- * stage bitmask map, pinned under <pin_root>/xdp/, and one dispatcher XDP
- * link per interface, pinned at <pin_root>/xdp/<ifname>/link.
+ * stage bitmask maps (the hash, and the array packets of small ifindexes
+ * read: xdp_chain_abi.h), pinned under <pin_root>/xdp/, and one
+ * dispatcher XDP link per interface, pinned at <pin_root>/xdp/<ifname>/link.
  *
  * The pins are the only state: the mode of an interface is read back from
  * the kernel, and a later process adopts everything a former one left.
@@ -34,19 +35,31 @@
 #include "xdp_dispatch.skel.h"
 
 #define CHAIN_OBJECT "xdp"
-#define CHAIN_PIN "chain"
-#define IFACES_PIN "ifaces"
 #define LINK_PIN "link"
 #define DISPATCH_PROG_NAME "xdp_dispatch"
 #define LOCK_ATTEMPTS 5
+
+/* The chain's maps: their name in every stage object (xdp_chain_stage.h)
+ * and their pin under <pin_root>/xdp. */
+enum chain_map { MAP_CHAIN, MAP_IFACES, MAP_BY_INDEX, CHAIN_MAPS };
+
+static const struct {
+	const char *name;
+	const char *pin;
+} chain_maps[CHAIN_MAPS] = {
+	[MAP_CHAIN] = { "xdp_chain", "chain" },
+	[MAP_IFACES] = { "xdp_ifaces", "ifaces" },
+	[MAP_BY_INDEX] = { "xdp_ifaces_by_index", "ifaces_by_index" },
+};
 
 struct ebpfnet__xdp_chain {
 	char pin_root[PATH_MAX];
 	char dir[PATH_MAX];          /* <pin_root>/xdp */
 	int dir_fd;                  /* flock target; -1 while not open */
 	int lock_depth;              /* nested lock() calls of this handle */
-	struct xdp_dispatch_bpf *skel; /* the dispatcher and the two maps */
-	__u32 chain_id, ifaces_id;   /* our maps' ids, to recognise the pins */
+	struct xdp_dispatch_bpf *skel; /* the dispatcher and the maps */
+	struct bpf_map *maps[CHAIN_MAPS]; /* the skeleton's, by enum chain_map */
+	__u32 map_ids[CHAIN_MAPS];   /* to recognise the pins as ours */
 };
 
 /* What a link pinned for an interface says. */
@@ -101,10 +114,12 @@ static int check_ifname(const char *ifname)
 		pr_warn("xdp chain: '%s' is not a valid interface name", ifname);
 		return -EINVAL;
 	}
-	if (!strcmp(ifname, CHAIN_PIN) || !strcmp(ifname, IFACES_PIN)) {
-		pr_warn("xdp chain: interface name '%s' collides with the chain's map pins",
-			ifname);
-		return -EINVAL;
+	for (int i = 0; i < CHAIN_MAPS; i++) {
+		if (!strcmp(ifname, chain_maps[i].pin)) {
+			pr_warn("xdp chain: interface name '%s' collides with the chain's map pins",
+				ifname);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -291,13 +306,19 @@ static int for_each_iface_dir(const struct ebpfnet__xdp_chain *chain,
 	return ret;
 }
 
-/* ---- the bitmask map --------------------------------------------------------- */
+/* ---- the bitmask maps --------------------------------------------------------- */
+
+static int map_fd(const struct ebpfnet__xdp_chain *chain, enum chain_map m)
+{
+	return bpf_map__fd(chain->maps[m]);
+}
 
 static int ifaces_fd(const struct ebpfnet__xdp_chain *chain)
 {
-	return bpf_map__fd(chain->skel->maps.xdp_ifaces);
+	return map_fd(chain, MAP_IFACES);
 }
 
+/* The bitmask of ifindex in the hash, the source of truth. */
 static __u32 stage_mask(const struct ebpfnet__xdp_chain *chain,
 			__u32 ifindex)
 {
@@ -308,24 +329,71 @@ static __u32 stage_mask(const struct ebpfnet__xdp_chain *chain,
 	return mask;
 }
 
+static int write_hash_mask(const struct ebpfnet__xdp_chain *chain,
+			   __u32 ifindex, __u32 mask)
+{
+	if (mask ? bpf_map_update_elem(ifaces_fd(chain), &ifindex, &mask, BPF_ANY) :
+		   bpf_map_delete_elem(ifaces_fd(chain), &ifindex))
+		return !mask && errno == ENOENT ? 0 : -errno;
+	return 0;
+}
+
+/* The array entry packets of ifindex read, when the array covers it. */
+static int write_array_mask(const struct ebpfnet__xdp_chain *chain,
+			    __u32 ifindex, __u32 mask)
+{
+	if (ifindex >= XDP_CHAIN_ARRAY_IFINDEX)
+		return 0;
+	if (bpf_map_update_elem(map_fd(chain, MAP_BY_INDEX), &ifindex, &mask,
+				BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Write ifindex's bitmask (0: none) to the hash, then to the array; when
+ * the array cannot be written, the hash gets its old value back. */
+static int write_mask(const struct ebpfnet__xdp_chain *chain, __u32 ifindex,
+		      __u32 mask)
+{
+	__u32 old = stage_mask(chain, ifindex);
+	int err = write_hash_mask(chain, ifindex, mask);
+
+	if (!err && (err = write_array_mask(chain, ifindex, mask)))
+		write_hash_mask(chain, ifindex, old);
+	return err;
+}
+
 static int set_stage_mask(const struct ebpfnet__xdp_chain *chain,
 			  const char *ifname, __u32 ifindex, __u32 mask)
 {
-	int err;
+	int err = write_mask(chain, ifindex, mask);
 
-	if (mask)
-		err = bpf_map_update_elem(ifaces_fd(chain), &ifindex, &mask,
-					  BPF_ANY);
-	else
-		err = bpf_map_delete_elem(ifaces_fd(chain), &ifindex);
-	if (!err)
-		return 0;
-	err = -errno;
-	if (!mask && err == -ENOENT)
-		return 0; /* nothing was enabled there */
-	pr_warn("xdp chain: cannot update the stages of %s: %s", ifname,
-		ebpfnet_strerror(err));
+	if (err)
+		pr_warn("xdp chain: cannot update the stages of %s: %s", ifname,
+			ebpfnet_strerror(err));
 	return err;
+}
+
+/* A chain pinned by a version without the array: copy the hash into the
+ * new array (before any packet reads it: no dispatcher uses it yet). */
+static int fill_array(const struct ebpfnet__xdp_chain *chain)
+{
+	__u32 key, next, mask;
+	int more, err;
+
+	for (more = bpf_map_get_next_key(ifaces_fd(chain), NULL, &next); !more;
+	     more = bpf_map_get_next_key(ifaces_fd(chain), &key, &next)) {
+		key = next;
+		mask = stage_mask(chain, key);
+		err = write_array_mask(chain, key, mask);
+		if (err) {
+			pr_warn("xdp chain: cannot copy the stages of ifindex %u to %s: %s",
+				key, chain_maps[MAP_BY_INDEX].pin,
+				ebpfnet_strerror(err));
+			return err;
+		}
+	}
+	return 0;
 }
 
 struct live_set {
@@ -378,7 +446,7 @@ static void forget_stale_masks(const struct ebpfnet__xdp_chain *chain)
 	for (i = 0; i < n; i++) {
 		pr_debug("xdp chain: forgetting the stages of ifindex %u (gone)",
 			 stale[i]);
-		bpf_map_delete_elem(ifaces_fd(chain), &stale[i]);
+		write_mask(chain, stale[i], 0);
 	}
 	free(live);
 }
@@ -510,12 +578,12 @@ static int ensure_map_pin(const struct ebpfnet__xdp_chain *chain,
 
 static int ensure_pins(const struct ebpfnet__xdp_chain *chain)
 {
-	int err = ensure_map_pin(chain, CHAIN_PIN,
-				 bpf_map__fd(chain->skel->maps.xdp_chain),
-				 chain->chain_id);
+	int err = 0;
 
-	return err ? err : ensure_map_pin(chain, IFACES_PIN, ifaces_fd(chain),
-					  chain->ifaces_id);
+	for (int i = 0; i < CHAIN_MAPS && !err; i++)
+		err = ensure_map_pin(chain, chain_maps[i].pin, map_fd(chain, i),
+				     chain->map_ids[i]);
+	return err;
 }
 
 /* lock + ensure_pins, for every change. */
@@ -533,19 +601,40 @@ static int begin_change(struct ebpfnet__xdp_chain *chain)
 
 /* ---- open and close --------------------------------------------------------- */
 
-/* Load the dispatcher with its maps pinned: libbpf adopts the pinned maps
- * or creates and pins them. Called with the lock held. */
-static int load_dispatcher(struct ebpfnet__xdp_chain *chain)
+/* Point the skeleton's maps at their pins (*array_pinned: whether the
+ * array's pin is there already). */
+static int set_pin_paths(struct ebpfnet__xdp_chain *chain, bool *array_pinned)
 {
-	char chain_path[PATH_MAX], ifaces_path[PATH_MAX];
+	char path[PATH_MAX];
 	int err;
 
-	err = path_in(chain, chain_path, sizeof(chain_path), CHAIN_PIN, NULL);
-	if (!err)
-		err = path_in(chain, ifaces_path, sizeof(ifaces_path),
-			      IFACES_PIN, NULL);
-	if (err)
-		return err;
+	for (int i = 0; i < CHAIN_MAPS; i++) {
+		chain->maps[i] = bpf_object__find_map_by_name(chain->skel->obj,
+							      chain_maps[i].name);
+		if (!chain->maps[i]) {
+			pr_warn("xdp chain: the dispatcher object has no map %s",
+				chain_maps[i].name);
+			return -ENOENT;
+		}
+		err = path_in(chain, path, sizeof(path), chain_maps[i].pin, NULL);
+		if (!err)
+			err = bpf_map__set_pin_path(chain->maps[i], path);
+		if (err)
+			return err;
+		if (i == MAP_BY_INDEX)
+			*array_pinned = access(path, F_OK) == 0;
+	}
+	return 0;
+}
+
+/* Load the dispatcher with its maps pinned: libbpf adopts the pinned maps
+ * or creates and pins them. A chain pinned by a version without the array
+ * gets one, filled from the hash. Called with the lock held. */
+static int load_dispatcher(struct ebpfnet__xdp_chain *chain)
+{
+	bool array_pinned = false;
+	int err;
+
 	chain->skel = xdp_dispatch_bpf__open();
 	if (!chain->skel) {
 		err = -errno;
@@ -553,10 +642,7 @@ static int load_dispatcher(struct ebpfnet__xdp_chain *chain)
 			ebpfnet_strerror(err));
 		return err;
 	}
-	err = bpf_map__set_pin_path(chain->skel->maps.xdp_chain, chain_path);
-	if (!err)
-		err = bpf_map__set_pin_path(chain->skel->maps.xdp_ifaces,
-					    ifaces_path);
+	err = set_pin_paths(chain, &array_pinned);
 	if (!err)
 		err = xdp_dispatch_bpf__load(chain->skel);
 	if (err) {
@@ -565,9 +651,9 @@ static int load_dispatcher(struct ebpfnet__xdp_chain *chain)
 			err == -EINVAL ? " (pins left by an incompatible version?)" : "");
 		return err;
 	}
-	chain->chain_id = map_id(bpf_map__fd(chain->skel->maps.xdp_chain));
-	chain->ifaces_id = map_id(ifaces_fd(chain));
-	return 0;
+	for (int i = 0; i < CHAIN_MAPS; i++)
+		chain->map_ids[i] = map_id(map_fd(chain, i));
+	return array_pinned ? 0 : fill_array(chain);
 }
 
 int ebpfnet__xdp_chain_open(const char *pin_root,
@@ -625,7 +711,7 @@ int ebpfnet__xdp_chain_prog_array_fd(const struct ebpfnet__xdp_chain *chain)
 		pr_warn("xdp chain: NULL chain");
 		return ebpfnet__err(-EINVAL);
 	}
-	return bpf_map__fd(chain->skel->maps.xdp_chain);
+	return map_fd(chain, MAP_CHAIN);
 }
 
 int ebpfnet__xdp_chain_ifaces_fd(const struct ebpfnet__xdp_chain *chain)
@@ -635,6 +721,37 @@ int ebpfnet__xdp_chain_ifaces_fd(const struct ebpfnet__xdp_chain *chain)
 		return ebpfnet__err(-EINVAL);
 	}
 	return ifaces_fd(chain);
+}
+
+int ebpfnet__xdp_chain_share(const struct ebpfnet__xdp_chain *chain,
+			     struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	int err, shared = 0;
+
+	if (!chain || !obj) {
+		pr_warn("xdp chain: share: NULL chain or object");
+		return ebpfnet__err(-EINVAL);
+	}
+	for (int i = 0; i < CHAIN_MAPS; i++) {
+		map = bpf_object__find_map_by_name(obj, chain_maps[i].name);
+		if (!map)
+			continue;
+		err = bpf_map__reuse_fd(map, map_fd(chain, i));
+		if (err) {
+			pr_warn("xdp chain: cannot share %s with the BPF object %s: %s",
+				chain_maps[i].name, bpf_object__name(obj),
+				ebpfnet_strerror(err));
+			return ebpfnet__err(err);
+		}
+		shared++;
+	}
+	if (!shared) {
+		pr_warn("xdp chain: the BPF object %s has none of the chain's maps (not an XDP chain stage?)",
+			bpf_object__name(obj));
+		return ebpfnet__err(-ENOENT);
+	}
+	return 0;
 }
 
 /* ---- stages -------------------------------------------------------------------- */
@@ -655,7 +772,7 @@ int ebpfnet__xdp_chain_set_stage(struct ebpfnet__xdp_chain *chain,
 	if (err)
 		return ebpfnet__err(err);
 	/* One update: packets meet the old program or the new one. */
-	if (bpf_map_update_elem(bpf_map__fd(chain->skel->maps.xdp_chain), &slot,
+	if (bpf_map_update_elem(map_fd(chain, MAP_CHAIN), &slot,
 				&prog_fd, BPF_ANY)) {
 		err = -errno;
 		pr_warn("xdp chain: cannot put the program in stage %u: %s%s",
@@ -683,8 +800,8 @@ int ebpfnet__xdp_chain_clear_stage(struct ebpfnet__xdp_chain *chain,
 		err = begin_change(chain);
 	if (err)
 		return ebpfnet__err(err);
-	if (bpf_map_delete_elem(bpf_map__fd(chain->skel->maps.xdp_chain),
-				&slot) && errno != ENOENT) {
+	if (bpf_map_delete_elem(map_fd(chain, MAP_CHAIN), &slot) &&
+	    errno != ENOENT) {
 		err = -errno;
 		pr_warn("xdp chain: cannot empty stage %u: %s", slot,
 			ebpfnet_strerror(err));
@@ -756,10 +873,12 @@ static int attach_dispatcher(const struct ebpfnet__xdp_chain *chain,
 	return err;
 }
 
-/* Attach a new dispatcher to ifname and pin its link. */
+/* Set the stages of ifname to mask, attach a new dispatcher there and pin
+ * its link; on failure, nothing of that is left. */
 static int iface_attach(const struct ebpfnet__xdp_chain *chain,
 			const char *ifname, __u32 ifindex,
-			enum ebpfnet_xdp_mode mode, struct iface_link *link)
+			enum ebpfnet_xdp_mode mode, __u32 mask,
+			struct iface_link *link)
 {
 	char dir[PATH_MAX], path[PATH_MAX];
 	int err, fd;
@@ -777,35 +896,45 @@ static int iface_attach(const struct ebpfnet__xdp_chain *chain,
 			ebpfnet_strerror(err));
 		return err;
 	}
+	/* The stages first, so that the dispatcher's first packet meets
+	 * them. No XDP program runs on ifindex (checked above): an entry a
+	 * deleted interface left for it is stale, and is overwritten. */
+	link->fd = -1;
+	err = set_stage_mask(chain, ifname, ifindex, mask);
+	if (err)
+		goto undo;
 	fd = attach_dispatcher(chain, ifname, ifindex, mode);
 	if (fd < 0) {
-		ebpfnet__pin_dir_cleanup(chain->pin_root, dir);
-		return fd;
+		err = fd;
+		goto undo;
 	}
 	err = link_read(fd, link);
 	if (err) {
 		pr_warn("xdp chain: cannot read the new link on %s", ifname);
 		link->fd = fd;
-		iface_remove(chain, ifname, link);
-		return err;
+		goto undo;
 	}
 	if (bpf_obj_pin(link->fd, path)) {
 		err = -errno;
 		pr_warn("xdp chain: cannot pin the link at %s: %s", path,
 			ebpfnet_strerror(err));
-		iface_remove(chain, ifname, link);
-		return err;
+		goto undo;
 	}
 	return 0;
+undo:
+	iface_remove(chain, ifname, link); /* detached before the stages go */
+	write_mask(chain, ifindex, 0);
+	return err;
 }
 
 /* Open the interface's link for enable(): an existing dispatcher of ours
- * (*fresh = false), or a newly attached one; stale pins of a vanished or
- * replaced interface of that name are cleared first. */
+ * (*fresh = false), or a newly attached one whose stages are fresh_mask;
+ * stale pins of a vanished or replaced interface of that name are cleared
+ * first. */
 static int iface_get(const struct ebpfnet__xdp_chain *chain,
 		     const char *ifname, __u32 ifindex,
-		     enum ebpfnet_xdp_mode mode, struct iface_link *link,
-		     bool *fresh)
+		     enum ebpfnet_xdp_mode mode, __u32 fresh_mask,
+		     struct iface_link *link, bool *fresh)
 {
 	char name[BPF_OBJ_NAME_LEN];
 	int err = link_open(chain, ifname, link), active;
@@ -827,7 +956,8 @@ static int iface_get(const struct ebpfnet__xdp_chain *chain,
 	}
 	if (err == -ENOENT) {
 		*fresh = true;
-		return iface_attach(chain, ifname, ifindex, mode, link);
+		return iface_attach(chain, ifname, ifindex, mode, fresh_mask,
+				    link);
 	}
 	prog_name(link->prog_id, name, sizeof(name));
 	if (strcmp(name, DISPATCH_PROG_NAME)) {
@@ -854,7 +984,7 @@ int ebpfnet__xdp_chain_enable(struct ebpfnet__xdp_chain *chain,
 			      enum ebpfnet_xdp_mode *active)
 {
 	struct iface_link link = { .fd = -1 };
-	__u32 ifindex, mask;
+	__u32 ifindex;
 	bool fresh;
 	int err, got;
 
@@ -877,18 +1007,15 @@ int ebpfnet__xdp_chain_enable(struct ebpfnet__xdp_chain *chain,
 	err = begin_change(chain);
 	if (err)
 		return ebpfnet__err(err);
-	err = iface_get(chain, ifname, ifindex, mode, &link, &fresh);
-	if (err)
-		goto out;
 	/* A new dispatcher starts from this stage alone: an entry left by a
 	 * deleted interface with the same ifindex must not come back. */
-	mask = (fresh ? 0 : stage_mask(chain, ifindex)) | 1U << stage;
-	err = set_stage_mask(chain, ifname, ifindex, mask);
-	if (err) {
-		if (fresh)
-			iface_remove(chain, ifname, &link);
+	err = iface_get(chain, ifname, ifindex, mode, 1U << stage, &link,
+			&fresh);
+	if (!err && !fresh)
+		err = set_stage_mask(chain, ifname, ifindex,
+				     stage_mask(chain, ifindex) | 1U << stage);
+	if (err)
 		goto out;
-	}
 	got = attached_mode(ifindex, link.prog_id);
 	if (got < 0) {
 		pr_debug("xdp chain: cannot read back the XDP mode of %s: %s",
@@ -950,7 +1077,8 @@ int ebpfnet__xdp_chain_disable(struct ebpfnet__xdp_chain *chain,
 		err = set_stage_mask(chain, ifname, link.ifindex, mask);
 		goto out;
 	}
-	/* The last stage: detach first, so a failure changes nothing. */
+	/* The last stage: detach first, so a failure changes nothing (and
+	 * no packet reads the stages once the dispatcher is gone). */
 	if (bpf_link_detach(link.fd)) {
 		err = -errno;
 		pr_warn("xdp chain: cannot detach the dispatcher from %s: %s",
@@ -1055,7 +1183,7 @@ bool ebpfnet__xdp_chain_unused(const struct ebpfnet__xdp_chain *chain)
 
 	if (!chain)
 		return false;
-	fd = bpf_map__fd(chain->skel->maps.xdp_chain);
+	fd = map_fd(chain, MAP_CHAIN);
 	for (slot = 0; slot < XDP_STAGE_MAX; slot++) {
 		if (!bpf_map_lookup_elem(fd, &slot, &prog_id))
 			return false;
@@ -1106,8 +1234,8 @@ int ebpfnet__xdp_chain_remove(struct ebpfnet__xdp_chain *chain)
 		return ebpfnet__err(-EBUSY);
 	}
 	for_each_iface_dir(chain, remove_stale_iface, NULL);
-	unpin(chain, CHAIN_PIN);
-	unpin(chain, IFACES_PIN);
+	for (int i = 0; i < CHAIN_MAPS; i++)
+		unpin(chain, chain_maps[i].pin);
 	ebpfnet__pin_dir_cleanup(chain->pin_root, chain->dir);
 	pr_debug("xdp chain: removed the pins under %s", chain->dir);
 	ebpfnet__xdp_chain_unlock(chain);

@@ -4,7 +4,9 @@
  * stage table and per-interface dispatcher attachments that drop and lb
  * share. Everything is pinned under <pin_root>/xdp/:
  *   chain            the stage prog array
- *   ifaces           ifindex -> enabled-stage bitmask
+ *   ifaces           ifindex -> enabled-stage bitmask (the source of truth)
+ *   ifaces_by_index  the same bitmasks in an array by ifindex, for
+ *                    ifindex < XDP_CHAIN_ARRAY_IFINDEX (what packets read)
  *   <ifname>/link    the dispatcher's XDP link on that interface
  *   <ifname>/mode    (not a file: the mode is read back from the link)
  * Several processes may use the chain: changes take an exclusive flock on
@@ -19,6 +21,7 @@
 #include <ebpfnet/core.h>
 #include "xdp_chain_abi.h"
 
+struct bpf_object;
 struct ebpfnet__xdp_chain;
 
 /* Open (adopt or create) the node's chain under pin_root (NULL: the
@@ -27,8 +30,13 @@ int ebpfnet__xdp_chain_open(const char *pin_root,
 			    struct ebpfnet__xdp_chain **chain);
 void ebpfnet__xdp_chain_close(struct ebpfnet__xdp_chain *chain);
 
-/* The fds of the chain's maps, for bpf_map__reuse_fd() on a stage
- * object's `xdp_chain` and `xdp_ifaces` maps before it is loaded. */
+/* Make every chain map a stage object has (found by name: xdp_chain,
+ * xdp_ifaces, xdp_ifaces_by_index) the chain's, with bpf_map__reuse_fd();
+ * before the object is loaded. -ENOENT when it has none of them. */
+int ebpfnet__xdp_chain_share(const struct ebpfnet__xdp_chain *chain,
+			     struct bpf_object *obj);
+
+/* The fds of the stage table and of the ifindex hash (for inspection). */
 int ebpfnet__xdp_chain_prog_array_fd(const struct ebpfnet__xdp_chain *chain);
 int ebpfnet__xdp_chain_ifaces_fd(const struct ebpfnet__xdp_chain *chain);
 

@@ -180,19 +180,16 @@ static __always_inline __be32 lb_client_last4(const struct lb_conn_key *k)
 					       *(const __be32 *)(k->src + 12);
 }
 
+/* Word-wise, byte-order neutral: port is the client's source port in
+ * host order; its low byte lands on the suffix's byte 2, high on 3. */
 static __always_inline __be32 lb_outer_src4(const struct lb_config *c,
 					    const struct lb_conn_key *k)
 {
-	__u16 port = bpf_ntohs(k->sport);
-	__u8 suffix[4];
-	__be32 last4 = lb_client_last4(k);
+	__u32 port = bpf_ntohs(k->sport);
+	__be32 suffix = (lb_client_last4(k) & bpf_htonl(0xffff)) ^
+			bpf_htonl((port & 0xff) << 8 | port >> 8);
 
-	suffix[0] = 0;
-	suffix[1] = 0;
-	suffix[2] = ((const __u8 *)&last4)[2] ^ (__u8)(port & 0xff);
-	suffix[3] = ((const __u8 *)&last4)[3] ^ (__u8)(port >> 8);
-	return lb_prefix_merge(*(const __be32 *)c->outer_src4,
-			       *(__be32 *)suffix,
+	return lb_prefix_merge(*(const __be32 *)c->outer_src4, suffix,
 			       lb_prefix_mask(c->outer_src4_len, 0));
 }
 
@@ -202,12 +199,9 @@ static __always_inline void lb_outer_src6(const struct lb_config *c,
 {
 	const __be32 *prefix = (const __be32 *)c->outer_src6;
 	__u32 len = c->outer_src6_len;
-	__be32 last = lb_client_last4(k);
-	__u8 *b = (__u8 *)&last;
-
 	/* the source port as on the wire over the first two bytes */
-	b[0] ^= ((const __u8 *)&k->sport)[0];
-	b[1] ^= ((const __u8 *)&k->sport)[1];
+	__be32 last = lb_client_last4(k) ^
+		      bpf_htonl((__u32)bpf_ntohs(k->sport) << 16);
 
 	saddr[0] = lb_prefix_merge(prefix[0], 0, lb_prefix_mask(len, 0));
 	saddr[1] = lb_prefix_merge(prefix[1], 0, lb_prefix_mask(len, 1));
@@ -221,38 +215,49 @@ static __always_inline __u8 lb_inner_proto(__u8 inner_family)
 	return inner_family == PKT_FAMILY_IPV4 ? IPPROTO_IPIP : IPPROTO_IPV6;
 }
 
-static __always_inline void lb_outer4(struct iphdr *o,
-				      const struct lb_config *c,
+/*
+ * The outer headers are written straight into the packet, word by word.
+ * IPv4: of the ten 16-bit words the checksum covers, only TOS, total
+ * length and the addresses vary; the rest (version and IHL, ID and
+ * fragment offset 0, TTL, protocol) are two constant words per inner
+ * family, so the checksum is 4 additions and a fold.
+ */
+static __always_inline void lb_outer4(void *ip, const struct lb_config *c,
 				      const struct lb_conn_key *k,
-				      const __u8 *backend, __u8 tos,
-				      __u16 inner_len)
+				      __be32 daddr, __u8 tos, __u16 inner_len)
 {
-	*(__u8 *)o = 0x45; /* version 4, IHL 5 */
-	o->tos = tos;
-	o->tot_len = bpf_htons(inner_len + LB_ENCAP_LEN4);
-	o->id = 0;
-	o->frag_off = 0;
-	o->ttl = LB_OUTER_TTL;
-	o->protocol = lb_inner_proto(k->family);
-	o->check = 0;
-	o->saddr = lb_outer_src4(c, k);
-	o->daddr = *(const __be32 *)backend;
-	o->check = lb_csum_fold(lb_csum_words(o, LB_ENCAP_LEN4));
+	lb_word32 *w = ip;
+	/* version 4, IHL 5, TOS, total length */
+	__be32 w0 = bpf_htonl(0x45000000u | (__u32)tos << 16 |
+			      (__u32)(__u16)(inner_len + LB_ENCAP_LEN4));
+	/* TTL, protocol, checksum 0 (filled below) */
+	__be32 w2 = bpf_htonl((__u32)LB_OUTER_TTL << 24 |
+			      (__u32)lb_inner_proto(k->family) << 16);
+	__be32 saddr = lb_outer_src4(c, k);
+
+	w[0] = w0;
+	w[1] = 0; /* ID 0, DF clear, offset 0 */
+	w[2] = w2;
+	w[3] = saddr;
+	w[4] = daddr;
+	((struct iphdr *)ip)->check =
+		lb_csum_fold((__u64)w0 + w2 + saddr + daddr);
 }
 
-static __always_inline void lb_outer6(struct ipv6hdr *o,
-				      const struct lb_config *c,
+static __always_inline void lb_outer6(void *ip, const struct lb_config *c,
 				      const struct lb_conn_key *k,
 				      const __u8 *backend, __u8 tos,
 				      __u16 inner_len)
 {
+	lb_word32 *w = ip;
+
 	/* version 6, traffic class, flow label 0 */
-	*(__be32 *)o = bpf_htonl(0x60000000u | ((__u32)tos << 20));
-	o->payload_len = bpf_htons(inner_len);
-	o->nexthdr = lb_inner_proto(k->family);
-	o->hop_limit = LB_OUTER_TTL;
-	lb_outer_src6(c, k, (__be32 *)&o->saddr);
-	lb_copy16(&o->daddr, backend);
+	w[0] = bpf_htonl(0x60000000u | ((__u32)tos << 20));
+	/* payload length, next header, hop limit */
+	w[1] = bpf_htonl((__u32)inner_len << 16 |
+			 (__u32)lb_inner_proto(k->family) << 8 | LB_OUTER_TTL);
+	lb_outer_src6(c, k, (__be32 *)&((struct ipv6hdr *)ip)->saddr);
+	lb_copy16(&((struct ipv6hdr *)ip)->daddr, backend);
 }
 
 #endif /* __bpf__ */

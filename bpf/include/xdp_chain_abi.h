@@ -7,8 +7,17 @@
  * or passes the packet when none is left.
  *
  * Node-wide, pinned under <pin_root>/xdp/:
- *   chain   BPF_MAP_TYPE_PROG_ARRAY, slot = stage
- *   ifaces  BPF_MAP_TYPE_HASH, ifindex -> bitmask of enabled stages
+ *   chain            BPF_MAP_TYPE_PROG_ARRAY, slot = stage
+ *   ifaces           BPF_MAP_TYPE_HASH, ifindex -> bitmask of enabled
+ *                    stages: every interface with a stage enabled (the
+ *                    library's source of truth)
+ *   ifaces_by_index  BPF_MAP_TYPE_ARRAY, the same bitmasks indexed by
+ *                    ifindex for ifindex < XDP_CHAIN_ARRAY_IFINDEX (0:
+ *                    nothing enabled); what packets of those interfaces
+ *                    read, since the verifier inlines an array lookup
+ *                    (about 1-2 ns against 20-25 for the hash)
+ * Packets of an interface with a larger ifindex read the hash. The
+ * library writes every bitmask to both maps.
  * Compiles with clang -target bpf and with the host compiler.
  */
 #ifndef EBPFNET_XDP_CHAIN_ABI_H
@@ -25,5 +34,7 @@ enum xdp_stage {
 };
 
 #define XDP_CHAIN_MAX_IFACES 1024
+/* Interfaces below this ifindex are looked up in ifaces_by_index. */
+#define XDP_CHAIN_ARRAY_IFINDEX 4096
 
 #endif /* EBPFNET_XDP_CHAIN_ABI_H */

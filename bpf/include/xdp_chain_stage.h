@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
 /*
- * The BPF side of the XDP chain (xdp_chain_abi.h): the two node-wide maps
- * and the call to the next stage. A stage object includes this header; the
- * library points both maps at the pinned ones (bpf_map__reuse_fd) before
- * it loads the stage, so every stage and every dispatcher shares them.
+ * The BPF side of the XDP chain (xdp_chain_abi.h): the node-wide maps and
+ * the call to the next stage. A stage object includes this header; the
+ * library points every one of these maps at the pinned one
+ * (ebpfnet__xdp_chain_share: by name, before the load), so every stage and
+ * every dispatcher shares them.
  *
  * A stage that does not decide a packet itself ends with
  *     return xdp_chain_next(ctx, XDP_STAGE_<ME>);
@@ -34,11 +35,21 @@ struct {
 	__type(value, __u32);
 } xdp_ifaces SEC(".maps");
 
+/* The same bitmasks for ifindex < XDP_CHAIN_ARRAY_IFINDEX (0: none). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XDP_CHAIN_ARRAY_IFINDEX);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdp_ifaces_by_index SEC(".maps");
+
 /*
  * Run the first stage after `this_stage` (-1: from the start) that is
  * enabled on the packet's interface. A tail call does not return when it
  * succeeds; when the slot is empty it does, and the next enabled stage is
- * tried. XDP_PASS when no stage is left.
+ * tried. XDP_PASS when no stage is left. The bitmask comes from the
+ * array (a lookup the verifier inlines) for the interfaces it covers,
+ * else from the hash.
  */
 static __always_inline int xdp_chain_next(struct xdp_md *ctx, int this_stage)
 {
@@ -46,7 +57,10 @@ static __always_inline int xdp_chain_next(struct xdp_md *ctx, int this_stage)
 	__u32 *enabled, mask;
 	int stage;
 
-	enabled = bpf_map_lookup_elem(&xdp_ifaces, &ifindex);
+	if (ifindex < XDP_CHAIN_ARRAY_IFINDEX)
+		enabled = bpf_map_lookup_elem(&xdp_ifaces_by_index, &ifindex);
+	else
+		enabled = bpf_map_lookup_elem(&xdp_ifaces, &ifindex);
 	if (!enabled)
 		return XDP_PASS;
 	mask = *enabled;

@@ -41,34 +41,10 @@ CLIENT_PY="$EBPFNET_SOURCE_ROOT/tests/integration/lb/lb_client.py"
 WAIT_S=10        # longest wait for one command or event
 PORT=8080        # the service port (in the backends' own namespaces)
 WEIGHTS=(1 1 2)  # b1 b2 b3
-FAILED=0
 TMP=$(mktemp -d /tmp/ebpfnet-lb-cli.XXXXXX) || exit 1
 netns_on_exit rm -rf "$TMP"
-
-fail() {
-	echo "FAIL: $*" >&2
-	FAILED=1
-}
-
-pass() {
-	echo "ok: $*"
-}
-
-show() {
-	sed 's/^/    /' "$@" >&2
-}
-
-# judge WHAT CMD...: pass or fail WHAT by CMD's status (returned).
-judge() {
-	local what=$1
-	shift
-	if "$@"; then
-		pass "$what"
-		return 0
-	fi
-	fail "$what"
-	return 1
-}
+# shellcheck source=../lib/cli_check.sh
+. "$EBPFNET_SOURCE_ROOT/tests/lib/cli_check.sh"
 
 # A watchdog: should the whole test take too long (a broken datapath), end
 # it (TERM runs the cleanup) before meson's timeout (600 s) kills it.
@@ -103,18 +79,10 @@ SVC6="[$VIP6]:$PORT/tcp"
 echo "topology: client $CLIENT4 ($CLIENT_NS); balancer $LB_IF $LB_IF4;" \
 	"backends ${BACKEND4[*]}; VIPs $VIP4 $VIP6; pin root $ROOT"
 
-pins_left() {
-	comm -13 <(echo "$ROOT_FRESH") <(find "$ROOT" -mindepth 1 | sort) | grep .
-}
-
 # lb NAME ARGS...: run ebpfnet-lb (bounded) on the private pin root in the
 # host namespace; status in $RC, output in $TMP/NAME.{out,err}.
 lb() {
-	local name=$1
-	shift
-	timeout -s KILL "$WAIT_S" "$BIN" --pin-root "$ROOT" "$@" \
-		>"$TMP/$name.out" 2>"$TMP/$name.err" </dev/null
-	RC=$?
+	cli_run "$@"
 }
 
 # lb_in NS NAME ARGS...: the same inside namespace NS (network only: the
@@ -127,19 +95,6 @@ lb_in() {
 	RC=$?
 }
 
-# ok_run NAME WHAT ARGS...: lb NAME ARGS..., which must exit 0 with
-# nothing on stderr.
-ok_run() {
-	local name=$1 what=$2
-	shift 2
-	lb "$name" "$@"
-	if [ "$RC" = 0 ] && [ ! -s "$TMP/$name.err" ]; then
-		return 0
-	fi
-	fail "$what: exit $RC, stderr:"
-	show "$TMP/$name.err"
-	return 1
-}
 
 # backend_name ADDR: b1.. for a backend address (either family), else ADDR.
 backend_name() {

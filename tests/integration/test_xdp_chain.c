@@ -8,7 +8,8 @@
  * Every test case gets its own environment, made and removed in the
  * parent process by an unchecked fixture (so also after a failed or
  * crashed test): a bpffs mounted on a temp directory (the pin root), a
- * network namespace and two veth pairs named after the pid.
+ * network namespace and two veth pairs named after the pid (and the
+ * names of the dummy interfaces a test may add, removed when there).
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -62,6 +63,7 @@ static char root[128];           /* the pin root: a private bpffs */
 static int root_entries;         /* in it when mounted (bpf_preload's) */
 static char netns[64];
 static struct pair pairs[PAIRS];
+static char dummies[2][IF_NAMESIZE]; /* below and above the array's end */
 static char last_warning[1024];
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -194,10 +196,7 @@ static struct test_xdp_stage_bpf *load_stages(struct ebpfnet__xdp_chain *chain,
 	struct test_xdp_stage_bpf *skel = test_xdp_stage_bpf__open();
 
 	ck_assert_ptr_nonnull(skel);
-	ck_assert_int_eq(bpf_map__reuse_fd(skel->maps.xdp_chain,
-					   ebpfnet__xdp_chain_prog_array_fd(chain)), 0);
-	ck_assert_int_eq(bpf_map__reuse_fd(skel->maps.xdp_ifaces,
-					   ebpfnet__xdp_chain_ifaces_fd(chain)), 0);
+	ck_assert_int_eq(ebpfnet__xdp_chain_share(chain, skel->obj), 0);
 	if (share) {
 		ck_assert_int_eq(bpf_map__reuse_fd(skel->maps.stage_seen,
 						   bpf_map__fd(share->maps.stage_seen)), 0);
@@ -223,13 +222,51 @@ static __u64 counter(const struct bpf_map *map, __u32 idx)
 #define SEEN(skel, i) counter((skel)->maps.stage_seen, (i))
 #define PINGS(skel, i) counter((skel)->maps.stage_pings, (i))
 
+/* The pinned array of bitmasks by ifindex (a new fd). */
+static int by_index_fd(void)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/xdp/ifaces_by_index", root);
+	fd = bpf_obj_get(path);
+	ck_assert_msg(fd >= 0, "no array pinned at %s", path);
+	return fd;
+}
+
+/* The entry packets of ifindex read in the array (which covers it). */
+static __u32 array_mask_of(__u32 ifindex)
+{
+	int fd = by_index_fd();
+	__u32 mask = ~0U;
+
+	ck_assert_uint_lt(ifindex, XDP_CHAIN_ARRAY_IFINDEX);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &ifindex, &mask), 0);
+	close(fd);
+	return mask;
+}
+
+static void put_array_mask(__u32 ifindex, __u32 mask)
+{
+	int fd = by_index_fd();
+
+	ck_assert_int_eq(bpf_map_update_elem(fd, &ifindex, &mask, BPF_ANY), 0);
+	close(fd);
+}
+
+/* The stages of ifindex in the hash (the library's source of truth),
+ * checked to be what the array says when it covers ifindex. */
 static __u32 stage_mask_of(struct ebpfnet__xdp_chain *chain, __u32 ifindex)
 {
 	__u32 mask = 0;
 
 	if (bpf_map_lookup_elem(ebpfnet__xdp_chain_ifaces_fd(chain), &ifindex,
 				&mask))
-		return 0;
+		mask = 0;
+	if (ifindex < XDP_CHAIN_ARRAY_IFINDEX)
+		ck_assert_msg(array_mask_of(ifindex) == mask,
+			      "ifindex %u: array %#x, hash %#x", ifindex,
+			      array_mask_of(ifindex), mask);
 	return mask;
 }
 
@@ -330,6 +367,11 @@ static void env_teardown(void)
 			run("ip link del %s", pairs[i].host);
 		pairs[i].host[0] = '\0';
 	}
+	for (i = 0; i < 2; i++) {
+		if (dummies[i][0] && if_nametoindex(dummies[i]))
+			run("ip link del %s", dummies[i]);
+		dummies[i][0] = '\0';
+	}
 	if (netns[0])
 		run("ip netns del %s 2>/dev/null", netns);
 	netns[0] = '\0';
@@ -363,6 +405,9 @@ static void env_setup(void)
 	}
 	/* A new bpffs may hold bpf_preload's maps.debug and progs.debug. */
 	root_entries = dir_entries(root);
+	for (i = 0; i < 2; i++)
+		snprintf(dummies[i], sizeof(dummies[i]), "xc%dd%d",
+			 (int)parent_pid, i);
 	for (i = 0; i < PAIRS; i++) {
 		if (make_pair(i)) {
 			fprintf(stderr, "cannot create veth pair %d\n", i);
@@ -425,10 +470,12 @@ static __u32 run_on(struct ebpfnet__xdp_chain *chain, int prog_fd,
 	fprintf(stderr, "test run: no ingress_ifindex in the context here; using loopback\n");
 	mask = stage_mask_of(chain, ifindex);
 	ck_assert_int_eq(bpf_map_update_elem(fd, &lo, &mask, BPF_ANY), 0);
+	put_array_mask(lo, mask);
 	opts.ctx_in = NULL;
 	opts.ctx_size_in = 0;
 	ck_assert_int_eq(bpf_prog_test_run_opts(prog_fd, &opts), 0);
 	bpf_map_delete_elem(fd, &lo);
+	put_array_mask(lo, 0);
 	return opts.retval;
 }
 
@@ -647,6 +694,7 @@ START_TEST(test_bad_arguments)
 	struct ebpfnet__xdp_chain *chain = open_chain(), *none = NULL;
 	static const char *bad_names[] = {
 		"", "0123456789abcdef", "a/b", ".", "..", "chain", "ifaces",
+		"ifaces_by_index",
 	};
 	const char *dev = pairs[0].host;
 	char missing[IF_NAMESIZE];
@@ -817,7 +865,8 @@ START_TEST(test_remove_leaves_nothing)
 	struct ebpfnet__xdp_chain *chain = open_chain();
 	struct test_xdp_stage_bpf *skel = load_stages(chain, NULL);
 	const char *v0 = pairs[0].host, *v1 = pairs[1].host;
-	__u32 disp0, disp1, stage_a, chain_id, ifaces_id;
+	__u32 disp0, disp1, stage_a, chain_id, ifaces_id, array_id;
+	int fd;
 
 	enable_ok(chain, v0, A, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
 	enable_ok(chain, v0, B, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
@@ -827,6 +876,9 @@ START_TEST(test_remove_leaves_nothing)
 	stage_a = obj_id_of_prog(bpf_program__fd(skel->progs.stage_a));
 	chain_id = obj_id_of_map(ebpfnet__xdp_chain_prog_array_fd(chain));
 	ifaces_id = obj_id_of_map(ebpfnet__xdp_chain_ifaces_fd(chain));
+	fd = by_index_fd();
+	array_id = obj_id_of_map(fd);
+	close(fd);
 
 	/* In use: not removed. */
 	ck_assert(!ebpfnet__xdp_chain_unused(chain));
@@ -850,6 +902,7 @@ START_TEST(test_remove_leaves_nothing)
 	ck_assert(id_gone(bpf_prog_get_next_id, stage_a));
 	ck_assert(id_gone(bpf_map_get_next_id, chain_id));
 	ck_assert(id_gone(bpf_map_get_next_id, ifaces_id));
+	ck_assert(id_gone(bpf_map_get_next_id, array_id));
 
 	/* A new chain starts from scratch. */
 	chain = open_chain();
@@ -878,6 +931,7 @@ START_TEST(test_removed_under_a_handle)
 	enable_ok(keep, p->host, A, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
 	ck_assert(path_exists("%s/xdp/%s", "chain"));
 	ck_assert(path_exists("%s/xdp/%s", "ifaces"));
+	ck_assert(path_exists("%s/xdp/%s", "ifaces_by_index"));
 	ck_assert_int_eq(ping(p, 2, "0.2"), 2);
 	ck_assert_uint_eq(PINGS(skel, IDX_A), 2);
 
