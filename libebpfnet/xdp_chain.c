@@ -601,6 +601,16 @@ static int begin_change(struct ebpfnet__xdp_chain *chain)
 
 /* ---- open and close --------------------------------------------------------- */
 
+static void unpin(const struct ebpfnet__xdp_chain *chain, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (path_in(chain, path, sizeof(path), name, NULL) == 0 &&
+	    unlink(path) && errno != ENOENT)
+		pr_debug("xdp chain: cannot unpin %s: %s", path,
+			 ebpfnet_strerror(-errno));
+}
+
 /* Point the skeleton's maps at their pins (*array_pinned: whether the
  * array's pin is there already). */
 static int set_pin_paths(struct ebpfnet__xdp_chain *chain, bool *array_pinned)
@@ -653,7 +663,10 @@ static int load_dispatcher(struct ebpfnet__xdp_chain *chain)
 	}
 	for (int i = 0; i < CHAIN_MAPS; i++)
 		chain->map_ids[i] = map_id(map_fd(chain, i));
-	return array_pinned ? 0 : fill_array(chain);
+	err = array_pinned ? 0 : fill_array(chain);
+	if (err) /* the next open creates and fills it again */
+		unpin(chain, chain_maps[MAP_BY_INDEX].pin);
+	return err;
 }
 
 int ebpfnet__xdp_chain_open(const char *pin_root,
@@ -1204,16 +1217,6 @@ static int remove_stale_iface(const struct ebpfnet__xdp_chain *chain,
 	}
 	iface_remove(chain, ifname, &link);
 	return 0;
-}
-
-static void unpin(const struct ebpfnet__xdp_chain *chain, const char *name)
-{
-	char path[PATH_MAX];
-
-	if (path_in(chain, path, sizeof(path), name, NULL) == 0 &&
-	    unlink(path) && errno != ENOENT)
-		pr_debug("xdp chain: cannot unpin %s: %s", path,
-			 ebpfnet_strerror(-errno));
 }
 
 int ebpfnet__xdp_chain_remove(struct ebpfnet__xdp_chain *chain)

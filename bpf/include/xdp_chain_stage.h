@@ -57,10 +57,15 @@ static __always_inline int xdp_chain_next(struct xdp_md *ctx, int this_stage)
 	__u32 *enabled, mask;
 	int stage;
 
-	if (ifindex < XDP_CHAIN_ARRAY_IFINDEX)
+	if (ifindex < XDP_CHAIN_ARRAY_IFINDEX) {
 		enabled = bpf_map_lookup_elem(&xdp_ifaces_by_index, &ifindex);
-	else
+		/* Keeps clang from merging the two lookups into one call on
+		 * either map: the verifier inlines an array lookup only at a
+		 * call that sees that map alone. */
+		barrier_var(enabled);
+	} else {
 		enabled = bpf_map_lookup_elem(&xdp_ifaces, &ifindex);
+	}
 	if (!enabled)
 		return XDP_PASS;
 	mask = *enabled;

@@ -63,7 +63,9 @@ static char root[128];           /* the pin root: a private bpffs */
 static int root_entries;         /* in it when mounted (bpf_preload's) */
 static char netns[64];
 static struct pair pairs[PAIRS];
-static char dummies[2][IF_NAMESIZE]; /* below and above the array's end */
+/* Interfaces with a chosen ifindex (veths, their peers in the namespace):
+ * the last one the array covers, and the first one it does not. */
+static char edges[2][IF_NAMESIZE];
 static char last_warning[1024];
 
 /* ---- helpers -------------------------------------------------------------- */
@@ -368,9 +370,9 @@ static void env_teardown(void)
 		pairs[i].host[0] = '\0';
 	}
 	for (i = 0; i < 2; i++) {
-		if (dummies[i][0] && if_nametoindex(dummies[i]))
-			run("ip link del %s", dummies[i]);
-		dummies[i][0] = '\0';
+		if (edges[i][0] && if_nametoindex(edges[i]))
+			run("ip link del %s", edges[i]);
+		edges[i][0] = '\0';
 	}
 	if (netns[0])
 		run("ip netns del %s 2>/dev/null", netns);
@@ -406,8 +408,8 @@ static void env_setup(void)
 	/* A new bpffs may hold bpf_preload's maps.debug and progs.debug. */
 	root_entries = dir_entries(root);
 	for (i = 0; i < 2; i++)
-		snprintf(dummies[i], sizeof(dummies[i]), "xc%dd%d",
-			 (int)parent_pid, i);
+		snprintf(edges[i], sizeof(edges[i]), "xc%de%d", (int)parent_pid,
+			 i);
 	for (i = 0; i < PAIRS; i++) {
 		if (make_pair(i)) {
 			fprintf(stderr, "cannot create veth pair %d\n", i);
@@ -1010,6 +1012,154 @@ START_TEST(test_interface_deleted)
 }
 END_TEST
 
+/* ---- (10) the array and the hash of bitmasks --------------------------------------- */
+
+/* Create edges[i] (its peer in the namespace) with ifindex `want`, or,
+ * when another interface has it, one in [lo, hi); its ifindex. */
+static __u32 make_edge(int i, __u32 want, __u32 lo, __u32 hi)
+{
+	__u32 index = want;
+
+	for (int attempt = 0; attempt < 8; attempt++) {
+		if (run("ip link add %s index %u type veth peer name %sp netns %s 2>/dev/null",
+			edges[i], index, edges[i], netns) == 0) {
+			ck_assert_uint_eq(ifindex_of(edges[i]), index);
+			return index;
+		}
+		index = lo + (__u32)(parent_pid * 31 + attempt * 97) % (hi - lo);
+	}
+	ck_abort_msg("cannot create %s with an ifindex in [%u, %u)", edges[i],
+		     lo, hi);
+	return 0;
+}
+
+/* A dispatcher program of the chain (the one attached to ifname). */
+static int dispatcher_of(const char *ifname)
+{
+	int fd = bpf_prog_get_fd_by_id(link_prog_id(ifname));
+
+	ck_assert_int_ge(fd, 0);
+	return fd;
+}
+
+START_TEST(test_array_and_hash)
+{
+	struct ebpfnet__xdp_chain *chain = open_chain();
+	struct test_xdp_stage_bpf *skel = load_stages(chain, NULL);
+	const char *dev = pairs[0].host;
+	__u32 ifindex = ifindex_of(dev), last, past, mask = 0;
+	int disp, fd;
+
+	ck_assert_int_eq(run("ip -n %s link set %s down", netns, pairs[0].peer), 0);
+	ck_assert_uint_lt(ifindex, XDP_CHAIN_ARRAY_IFINDEX);
+	enable_ok(chain, dev, A, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex), 1U << A);
+	enable_ok(chain, dev, B, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex), 1U << A | 1U << B);
+	disp = dispatcher_of(dev);
+
+	/* B's marker passes A and is dropped by B. */
+	ck_assert_uint_eq(run_on(chain, disp, ifindex, marker, MARKER_B), XDP_DROP);
+	ck_assert_uint_eq(SEEN(skel, IDX_A), 1);
+	ck_assert_uint_eq(SEEN(skel, IDX_B), 1);
+
+	/* The array is what packets of this interface read: without its
+	 * entry, the hash's alone runs no stage. */
+	put_array_mask(ifindex, 0);
+	ck_assert_uint_eq(run_on(chain, disp, ifindex, marker, MARKER_B), XDP_PASS);
+	ck_assert_uint_eq(SEEN(skel, IDX_A), 1);
+	ck_assert_uint_eq(SEEN(skel, IDX_B), 1);
+	put_array_mask(ifindex, 1U << A | 1U << B);
+
+	/* Disabling one stage updates both. */
+	ck_assert_int_eq(ebpfnet__xdp_chain_disable(chain, dev, A), 0);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex), 1U << B);
+	ck_assert_uint_eq(run_on(chain, disp, ifindex, marker, MARKER_A), XDP_PASS);
+	ck_assert_uint_eq(SEEN(skel, IDX_A), 1);
+	ck_assert_uint_eq(SEEN(skel, IDX_B), 2);
+
+	/* The last ifindex the array covers, and the first it does not,
+	 * which packets look up in the hash. */
+	last = make_edge(0, XDP_CHAIN_ARRAY_IFINDEX - 1,
+			 XDP_CHAIN_ARRAY_IFINDEX / 2, XDP_CHAIN_ARRAY_IFINDEX);
+	past = make_edge(1, XDP_CHAIN_ARRAY_IFINDEX, XDP_CHAIN_ARRAY_IFINDEX,
+			 XDP_CHAIN_ARRAY_IFINDEX * 16);
+	enable_ok(chain, edges[0], A, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
+	enable_ok(chain, edges[1], A, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
+	ck_assert_uint_eq(stage_mask_of(chain, last), 1U << A);
+	ck_assert_uint_eq(stage_mask_of(chain, past), 1U << A);
+	fd = by_index_fd();
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &past, &mask), -ENOENT);
+	close(fd);
+	ck_assert_uint_eq(run_on(chain, disp, last, marker, MARKER_A), XDP_DROP);
+	ck_assert_uint_eq(run_on(chain, disp, past, marker, MARKER_A), XDP_DROP);
+	ck_assert_uint_eq(run_on(chain, disp, past, marker, MARKER_B), XDP_PASS);
+	ck_assert_uint_eq(SEEN(skel, IDX_A), 4);
+	ck_assert_uint_eq(SEEN(skel, IDX_B), 2);
+	enable_ok(chain, edges[1], B, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
+	ck_assert_uint_eq(run_on(chain, disp, past, marker, MARKER_B), XDP_DROP);
+	ck_assert_uint_eq(SEEN(skel, IDX_A), 5);
+	ck_assert_uint_eq(SEEN(skel, IDX_B), 3);
+
+	/* Disabled everywhere: both maps are clear. */
+	ck_assert_int_eq(ebpfnet__xdp_chain_disable(chain, edges[1], A), 0);
+	ck_assert_int_eq(ebpfnet__xdp_chain_disable(chain, edges[1], B), 0);
+	ck_assert_int_eq(ebpfnet__xdp_chain_disable(chain, edges[0], A), 0);
+	ck_assert_int_eq(ebpfnet__xdp_chain_disable(chain, dev, B), 0);
+	ck_assert_uint_eq(stage_mask_of(chain, past), 0);
+	ck_assert_uint_eq(stage_mask_of(chain, last), 0);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex), 0);
+	ck_assert_uint_eq(array_mask_of(ifindex), 0);
+	ck_assert_uint_eq(run_on(chain, disp, ifindex, marker, MARKER_B), XDP_PASS);
+	ck_assert_uint_eq(run_on(chain, disp, past, marker, MARKER_B), XDP_PASS);
+	ck_assert_uint_eq(SEEN(skel, IDX_A), 5);
+	ck_assert_uint_eq(SEEN(skel, IDX_B), 3);
+	close(disp);
+	test_xdp_stage_bpf__destroy(skel);
+	ebpfnet__xdp_chain_close(chain);
+}
+END_TEST
+
+/* A chain pinned by a version without the array: the next open creates
+ * it and copies the hash's bitmasks into it. */
+START_TEST(test_adopt_without_array)
+{
+	struct ebpfnet__xdp_chain *old = open_chain(), *chain;
+	const char *v0 = pairs[0].host, *v1 = pairs[1].host;
+	char path[PATH_MAX];
+	int fd;
+	__u32 old_id;
+
+	enable_ok(old, v0, A, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
+	enable_ok(old, v0, B, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
+	enable_ok(old, v1, B, EBPFNET_XDP_MODE_AUTO, EBPFNET_XDP_MODE_NATIVE);
+	fd = by_index_fd();
+	old_id = obj_id_of_map(fd);
+	close(fd);
+	ebpfnet__xdp_chain_close(old);
+	snprintf(path, sizeof(path), "%s/xdp/ifaces_by_index", root);
+	ck_assert_int_eq(unlink(path), 0);
+
+	chain = open_chain();
+	fd = by_index_fd();
+	ck_assert_uint_ne(obj_id_of_map(fd), old_id);
+	close(fd);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex_of(v0)), 1U << A | 1U << B);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex_of(v1)), 1U << B);
+
+	ck_assert_int_eq(ebpfnet__xdp_chain_disable(chain, v0, A), 0);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex_of(v0)), 1U << B);
+	ck_assert_int_eq(ebpfnet__xdp_chain_disable(chain, v0, B), 0);
+	ck_assert_int_eq(ebpfnet__xdp_chain_disable(chain, v1, B), 0);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex_of(v0)), 0);
+	ck_assert_uint_eq(stage_mask_of(chain, ifindex_of(v1)), 0);
+	ck_assert(!has_xdp(v0) && !has_xdp(v1));
+	ck_assert_int_eq(ebpfnet__xdp_chain_remove(chain), 0);
+	ebpfnet__xdp_chain_close(chain);
+	ck_assert_int_eq(dir_entries(root), root_entries);
+}
+END_TEST
+
 /* ---- suite ------------------------------------------------------------------------- */
 
 /* One environment per test: made and removed in the parent. */
@@ -1032,6 +1182,8 @@ static Suite *chain_suite(void)
 	add_case(s, "remove", test_remove_leaves_nothing);
 	add_case(s, "removed", test_removed_under_a_handle);
 	add_case(s, "deleted", test_interface_deleted);
+	add_case(s, "array", test_array_and_hash);
+	add_case(s, "adopt", test_adopt_without_array);
 	return s;
 }
 
