@@ -163,25 +163,36 @@ static __always_inline void stat_inc(__u32 stat)
 		(*v)++;
 }
 
-static __always_inline void counter_add(void *map, __u32 id, __u64 packets,
-					__u64 bytes, __u64 new_conns)
-{
-	struct lb_counter *c = bpf_map_lookup_elem(map, &id);
+/* A flow's service and backend counters, each looked up once per packet
+ * and as soon as the ids are known: on a large configuration their lines
+ * are cold, and a miss started early overlaps the encapsulation. A new
+ * connection counts when it is inserted, sent or not. */
+struct lb_flow_counters {
+	struct lb_counter *svc, *backend;
+};
 
-	if (c) {
-		c->packets += packets;
-		c->bytes += bytes;
-		c->new_conns += new_conns;
-	}
+static __always_inline void counters_open(struct lb_flow_counters *fc,
+					  __u32 svc_id, __u32 id, __u32 inserted)
+{
+	fc->svc = bpf_map_lookup_elem(&lb_service_stats, &svc_id);
+	fc->backend = bpf_map_lookup_elem(&lb_backend_stats, &id);
+	if (fc->svc)
+		fc->svc->new_conns += inserted;
+	if (fc->backend)
+		fc->backend->new_conns += inserted;
 }
 
-/* A flow's service and backend counters, one update of each per packet
- * (a new connection's new_conns rides along with its packet). */
-static __always_inline void count_flow(__u32 svc_id, __u32 id, __u64 packets,
-				       __u64 bytes, __u64 new_conns)
+static __always_inline void counters_sent(const struct lb_flow_counters *fc,
+					  __u64 bytes)
 {
-	counter_add(&lb_service_stats, svc_id, packets, bytes, new_conns);
-	counter_add(&lb_backend_stats, id, packets, bytes, new_conns);
+	if (fc->svc) {
+		fc->svc->packets++;
+		fc->svc->bytes += bytes;
+	}
+	if (fc->backend) {
+		fc->backend->packets++;
+		fc->backend->bytes += bytes;
+	}
 }
 
 /* What lb_process() returns for a packet the next chain stage gets: the
@@ -377,7 +388,8 @@ static __always_inline int lb_process(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 bytes = data_end - data;
 	__u32 zero = 0, ifindex, id = 0, svc_id, outer_len, *mtu;
-	__u32 inserted = 0, sent = 0;
+	__u32 inserted = 0;
+	struct lb_flow_counters fc;
 	const struct lb_backend_val *b;
 	const struct lb_service_val *svc;
 	const struct lb_config *cfg;
@@ -428,6 +440,7 @@ static __always_inline int lb_process(struct xdp_md *ctx)
 		return XDP_DROP;
 	}
 
+	counters_open(&fc, svc_id, id, inserted);
 	/* the family checked by usable_backend(), read once */
 	outer_len = b->family == PKT_FAMILY_IPV4 ? LB_ENCAP_LEN4 : LB_ENCAP_LEN6;
 	ifindex = ctx->ingress_ifindex;
@@ -440,16 +453,11 @@ static __always_inline int lb_process(struct xdp_md *ctx)
 	} else if (encapsulate(ctx, s, cfg, b, outer_len)) {
 		verdict = XDP_ABORTED;
 	} else {
-		sent = 1;
-		verdict = XDP_TX;
-	}
-	/* a flow inserted and then not sent still counts as a new one */
-	if (sent || inserted)
-		count_flow(svc_id, id, sent, sent ? bytes : 0, inserted);
-	if (sent) {
+		counters_sent(&fc, bytes);
 		stat_inc(LB_STAT_FORWARDED);
 		if (icmp_error)
 			stat_inc(LB_STAT_ICMP_FORWARDED);
+		verdict = XDP_TX;
 	}
 	return verdict;
 }
