@@ -23,7 +23,9 @@
  *    inserting into the connection table. Other ICMP: the next stage.
  *  - MTU: the outer datagram (inner datagram + 20 or 40) is checked
  *    against lb_mtu[the interface the packet came in on, which XDP_TX
- *    leaves by]; no entry, no check. Over it: counted (too_big) and, by
+ *    leaves by]; no entry, no check (and no lookup at all when the
+ *    packet fits lb_config.mtu_min, the smallest MTU there). Over it:
+ *    counted (too_big) and, by
  *    lb_config.mtu_policy, dropped or answered with ICMP too-big
  *    (lb_icmp.h; never for an ICMP error).
  *  - The frame keeps its VLAN tags (lb_encap.h); its destination MAC
@@ -447,7 +449,9 @@ static __always_inline int lb_process(struct xdp_md *ctx)
 	if (mac_is_zero(b->mac)) {
 		stat_inc(LB_STAT_NO_NEIGHBOUR);
 		verdict = XDP_DROP;
-	} else if ((mtu = bpf_map_lookup_elem(&lb_mtu, &ifindex)) &&
+	} else if (cfg->mtu_min &&
+		   SCRATCH(s->p.l3_len) + outer_len > cfg->mtu_min &&
+		   (mtu = bpf_map_lookup_elem(&lb_mtu, &ifindex)) &&
 		   SCRATCH(s->p.l3_len) + outer_len > *mtu) {
 		verdict = too_big(ctx, s, cfg, *mtu, outer_len, icmp_error);
 	} else if (encapsulate(ctx, s, cfg, b, outer_len)) {

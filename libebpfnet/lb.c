@@ -1074,6 +1074,30 @@ static void mtu_forget(struct ebpfnet_lb *lb, uint32_t ifindex)
 		map_del(lb->fd.mtu, &ifindex, "deleting from lb_mtu");
 }
 
+/* lb_config.mtu_min: the smallest MTU in lb_mtu, 0 when it is empty.
+ * Called after every lb_mtu change, with the lock held. */
+static int mtu_min_refresh(struct ebpfnet_lb *lb)
+{
+	__u32 key = 0, ifindex, next, mtu, min = 0;
+	bool more;
+
+	if (lb->fd.mtu < 0)
+		return 0;
+	for (more = !bpf_map_get_next_key(lb->fd.mtu, NULL, &next); more;
+	     more = !bpf_map_get_next_key(lb->fd.mtu, &ifindex, &next)) {
+		ifindex = next;
+		if (!bpf_map_lookup_elem(lb->fd.mtu, &ifindex, &mtu) &&
+		    (!min || mtu < min))
+			min = mtu;
+	}
+	if (bpf_map_lookup_elem(lb->fd.config, &key, &lb->config))
+		return map_err("reading lb_config", -errno);
+	if (lb->config.mtu_min == min)
+		return 0;
+	lb->config.mtu_min = min;
+	return map_put(lb->fd.config, &key, &lb->config, "writing lb_config");
+}
+
 int ebpfnet_lb_attach(struct ebpfnet_lb *lb, const char *ifname,
 		      enum ebpfnet_xdp_mode mode)
 {
@@ -1097,10 +1121,14 @@ int ebpfnet_lb_attach(struct ebpfnet_lb *lb, const char *ifname,
 	if (!err)
 		err = mtu_write(lb, ifname, ifindex);
 	if (!err)
+		err = mtu_min_refresh(lb);
+	if (!err)
 		err = ebpfnet__stage_enable(lb->chain, XDP_STAGE_LB, ifname, mode,
 					    lb->prog_fd, &active);
-	if (err && !there)
+	if (err && !there) {
 		mtu_forget(lb, ifindex);
+		mtu_min_refresh(lb);
+	}
 	ebpfnet__pinned_unlock(&lb->pins);
 	return ebpfnet__stage_attach_result(LB_OBJECT, ifname, err, active);
 }
@@ -1119,8 +1147,10 @@ int ebpfnet_lb_detach(struct ebpfnet_lb *lb, const char *ifname)
 		return ebpfnet__err(err);
 	ifindex = if_nametoindex(ifname);
 	err = ebpfnet__stage_disable(lb->chain, XDP_STAGE_LB, LB_OBJECT, ifname, &left);
-	if (!err)
+	if (!err) {
 		mtu_forget(lb, ifindex);
+		mtu_min_refresh(lb);
+	}
 	/* The services stay (node state); the stage slot only while an
 	 * interface uses it, so that drop can remove an unused chain. */
 	if (!err && left == 0)

@@ -83,7 +83,11 @@ struct lb_config {
 	__u32 outer_src6_len;
 	__u64 seed;
 	__u32 mtu_policy;     /* enum ebpfnet_lb_mtu_policy */
-	__u32 pad;
+	/* The smallest MTU in lb_mtu (0: lb_mtu is empty). A packet whose
+	 * encapsulated size fits it cannot exceed any interface's MTU, so it
+	 * skips the lb_mtu lookup. Lowered before a new lb_mtu entry's
+	 * interface gets the stage, raised after an entry is deleted. */
+	__u32 mtu_min;
 };
 
 /* lb_service_stats / lb_backend_stats: PERCPU_ARRAY by id. */
