@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1-or-later OR BSD-2-Clause) */
 /*
- * ebpfnet-lb: manage the node's XDP load balancer (services, backends,
- * the interfaces it runs on, the backends' decapsulation program). A thin
+ * ebpfnet-lb: manage the node's load balancer (services, backends, the
+ * interfaces its XDP datapath runs on, the cgroups its socket level
+ * balances, the backends' decapsulation program). A thin
  * CLI over the public API of libebpfnet: see ebpfnet-lb(8).
  *
  * Everything is pinned: each command changes or reads the node's state
@@ -12,6 +13,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +261,126 @@ static int cmd_decap(struct cli *cli)
 					 "no longer decapsulating on %s");
 }
 
+/* ---- socket level -------------------------------------------------------- */
+
+/* The cgroup a command names, for its messages: the operand, or the root
+ * of the cgroup2 mount the library picks when there is none (as it finds
+ * it, from /proc/mounts). */
+static void cgroup_shown(const struct lb_args *a, char *buf, size_t len)
+{
+	struct mntent *m;
+	FILE *f;
+
+	snprintf(buf, len, "%s", a->cgroup ? a->cgroup : "the cgroup2 root");
+	if (a->cgroup)
+		return;
+	f = setmntent("/proc/mounts", "re");
+	if (!f)
+		return;
+	while ((m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			snprintf(buf, len, "%s", m->mnt_dir);
+			break;
+		}
+	endmntent(f);
+}
+
+/* {"cgroup":"<path>","socket":"<state>"} or "socket level <text> <path>". */
+static int put_cgroup_result(struct cli *cli, const char *cgroup,
+			     const char *state, const char *text)
+{
+	if (!cli->args.opts.json) {
+		printf("socket level %s %s\n", text, cgroup);
+		return CLI_EXIT_OK;
+	}
+	fputs("{\"cgroup\":", stdout);
+	if (cli_out_put_json_string(&cli->out, cgroup))
+		return cli_fail(cli->out.format_err, "cannot format the cgroup path");
+	printf(",\"socket\":\"%s\"}\n", state);
+	return CLI_EXIT_OK;
+}
+
+static int cmd_socket_attach(struct cli *cli)
+{
+	const struct lb_args *a = &cli->args;
+	EBPFNET_OPTS(ebpfnet_lb_socket_opts, opts, .refuse_bind = a->refuse_bind);
+	char cgroup[4096];
+	int rc = open_lb(cli, CLI_OPEN_CREATE);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cgroup_shown(a, cgroup, sizeof(cgroup));
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_socket_attach(cli->lb, a->cgroup, &opts);
+	if (rc)
+		return cli_fail(rc, "cannot attach the socket level to %s", cgroup);
+	return put_cgroup_result(cli, cgroup, "attached", "attached to");
+}
+
+static int cmd_socket_detach(struct cli *cli)
+{
+	const struct lb_args *a = &cli->args;
+	char cgroup[4096];
+	int rc = open_lb(cli, CLI_OPEN_EXISTING);
+
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	cgroup_shown(a, cgroup, sizeof(cgroup));
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_socket_detach(cli->lb, a->cgroup);
+	if (rc)
+		return cli_fail(rc, "cannot detach the socket level from %s", cgroup);
+	return put_cgroup_result(cli, cgroup, "detached", "detached from");
+}
+
+struct cgroup_list {
+	struct cli *cli;
+	bool first;
+};
+
+static int list_cgroup(void *ctx, const char *path)
+{
+	struct cgroup_list *l = ctx;
+	int err = 0;
+
+	if (!l->cli->args.opts.json) {
+		puts(path);
+		return 0;
+	}
+	if (!l->first)
+		putchar(',');
+	l->first = false;
+	err = cli_out_put_json_string(&l->cli->out, path);
+	return err ? err : 0;
+}
+
+static int cmd_socket_list(struct cli *cli)
+{
+	struct cgroup_list l = { .cli = cli, .first = true };
+	int rc = open_lb(cli, CLI_OPEN_EXISTING_QUIET);
+
+	/* no balancer: attached nowhere */
+	if (rc == -ENOENT) {
+		if (cli->args.opts.json)
+			puts("[]");
+		return CLI_EXIT_OK;
+	}
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (cli->args.opts.json)
+		putchar('[');
+	cli_msgs_reset_reason();
+	rc = ebpfnet_lb_socket_cgroups(cli->lb, list_cgroup, &l);
+	/* what was printed so far ends its line, even after an error */
+	if (cli->args.opts.json)
+		puts(rc < 0 || cli->out.format_err ? "" : "]");
+	if (cli->out.format_err)
+		return cli_fail(cli->out.format_err, "cannot format a cgroup path");
+	if (rc < 0)
+		return cli_fail(rc, "cannot list the cgroups");
+	return CLI_EXIT_OK;
+}
+
 /* ---- list ---------------------------------------------------------------- */
 
 /* Services are collected first, then their backends walked one by one:
@@ -310,11 +432,12 @@ static void put_counters(const struct cli *cli,
 {
 	if (cli->args.opts.json)
 		printf(",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64
-		       ",\"new_conns\":%" PRIu64, c->packets, c->bytes,
-		       c->new_conns);
+		       ",\"new_conns\":%" PRIu64 ",\"sock_conns\":%" PRIu64,
+		       c->packets, c->bytes, c->new_conns, c->sock_conns);
 	else
 		printf("\t%" PRIu64 " packets\t%" PRIu64 " bytes\t%" PRIu64
-		       " new connections\n", c->packets, c->bytes, c->new_conns);
+		       " new connections\t%" PRIu64 " socket connections\n",
+		       c->packets, c->bytes, c->new_conns, c->sock_conns);
 }
 
 static int list_backend(void *ctx, const struct ebpfnet_lb_backend *be,
@@ -353,6 +476,10 @@ static int list_service(struct cli *cli, const struct service_row *row,
 		return cli_fail(cli->out.format_err, "cannot format a service");
 	if (!cli->args.opts.json && row->service.table_size)
 		printf(" table-size %" PRIu32, row->service.table_size);
+	if (!cli->args.opts.json && row->service.sock_pick == EBPFNET_LB_PICK_RANDOM)
+		fputs(" pick random", stdout);
+	if (!cli->args.opts.json && row->service.affinity_timeout)
+		printf(" affinity %" PRIu32 "s", row->service.affinity_timeout);
 	put_counters(cli, &row->counters);
 	if (cli->args.opts.json)
 		fputs(",\"backends\":[", stdout);
@@ -412,6 +539,9 @@ static const struct {
 	STAT64(not_service), STAT64(no_backend), STAT64(too_big),
 	STAT64(icmp_forwarded), STAT64(fragments), STAT64(malformed),
 	STAT64(no_neighbour), STAT32(services), STAT32(backends),
+	STAT64(sock_balanced), STAT64(sock_no_backend), STAT64(sock_affinity_hits),
+	STAT64(sock_family_mismatch), STAT64(sock_reversed),
+	STAT64(sock_bind_refused),
 #undef STAT64
 #undef STAT32
 };
@@ -444,7 +574,7 @@ static int cmd_stats(struct cli *cli)
 			printf("%s\"%s\":%" PRIu64, i ? "," : "{",
 			       stat_fields[i].name, v);
 		else
-			printf("%-15s %20" PRIu64 "\n", stat_fields[i].name, v);
+			printf("%-20s %20" PRIu64 "\n", stat_fields[i].name, v);
 	}
 	if (cli->args.opts.json)
 		puts("}");
@@ -512,6 +642,9 @@ static int (*const runners[])(struct cli *cli) = {
 	[LB_CMD_STATS] = cmd_stats,
 	[LB_CMD_SIMULATE] = cmd_simulate,
 	[LB_CMD_SET_MTU_POLICY] = cmd_set_mtu_policy,
+	[LB_CMD_SOCKET_ATTACH] = cmd_socket_attach,
+	[LB_CMD_SOCKET_DETACH] = cmd_socket_detach,
+	[LB_CMD_SOCKET_LIST] = cmd_socket_list,
 };
 
 int main(int argc, char **argv)

@@ -20,6 +20,9 @@ enum {
 	OPT_STATE,
 	OPT_OUTER_SRC4,
 	OPT_OUTER_SRC6,
+	OPT_PICK,
+	OPT_AFFINITY,
+	OPT_REFUSE_BIND,
 };
 
 /* The options a command takes besides the global ones, by bit. */
@@ -30,9 +33,12 @@ enum {
 	OPTF_STATE = 1u << 3,
 	OPTF_OUTER_SRC4 = 1u << 4,
 	OPTF_OUTER_SRC6 = 1u << 5,
+	OPTF_PICK = 1u << 6,
+	OPTF_AFFINITY = 1u << 7,
+	OPTF_REFUSE_BIND = 1u << 8,
 };
 #define OPTF_OUTER (OPTF_OUTER_SRC4 | OPTF_OUTER_SRC6)
-#define N_CMD_OPTIONS 6
+#define N_CMD_OPTIONS 9
 
 static const struct option long_options[] = {
 	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
@@ -45,6 +51,9 @@ static const struct option long_options[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "outer-src4", required_argument, NULL, OPT_OUTER_SRC4 },
 	{ "outer-src6", required_argument, NULL, OPT_OUTER_SRC6 },
+	{ "pick", required_argument, NULL, OPT_PICK },
+	{ "affinity", required_argument, NULL, OPT_AFFINITY },
+	{ "refuse-bind", no_argument, NULL, OPT_REFUSE_BIND },
 	CLI_OPTION_END,
 };
 
@@ -57,29 +66,35 @@ struct command {
 	const char *sub;       /* second word, or NULL */
 	enum lb_cmd cmd;
 	unsigned int options;  /* OPTF_* */
-	int nops;              /* operands after the words, exactly */
+	int nops;              /* operands after the words, at least */
+	int optional_ops;      /* and at most this many more */
 	const char *synopsis;  /* of the operands, for the messages */
 };
 
 /* Commands that may create the balancer take the outer source prefixes
  * it is created with. */
 static const struct command commands[] = {
-	{ "attach", NULL, LB_CMD_ATTACH, OPTF_MODE | OPTF_OUTER, 1, "IFACE" },
-	{ "detach", NULL, LB_CMD_DETACH, 0, 1, "IFACE" },
-	{ "service", "add", LB_CMD_SERVICE_ADD, OPTF_TABLE_SIZE | OPTF_OUTER, 1,
+	{ "attach", NULL, LB_CMD_ATTACH, OPTF_MODE | OPTF_OUTER, 1, 0, "IFACE" },
+	{ "detach", NULL, LB_CMD_DETACH, 0, 1, 0, "IFACE" },
+	{ "service", "add", LB_CMD_SERVICE_ADD,
+	  OPTF_TABLE_SIZE | OPTF_PICK | OPTF_AFFINITY | OPTF_OUTER, 1, 0,
 	  "VIP:PORT/PROTO" },
-	{ "service", "del", LB_CMD_SERVICE_DEL, 0, 1, "VIP:PORT/PROTO" },
-	{ "backend", "add", LB_CMD_BACKEND_ADD, OPTF_WEIGHT | OPTF_OUTER, 2,
+	{ "service", "del", LB_CMD_SERVICE_DEL, 0, 1, 0, "VIP:PORT/PROTO" },
+	{ "backend", "add", LB_CMD_BACKEND_ADD, OPTF_WEIGHT | OPTF_OUTER, 2, 0,
 	  "SERVICE ADDR" },
-	{ "backend", "del", LB_CMD_BACKEND_DEL, 0, 2, "SERVICE ADDR" },
-	{ "backend", "set", LB_CMD_BACKEND_SET, OPTF_WEIGHT | OPTF_STATE, 2,
+	{ "backend", "del", LB_CMD_BACKEND_DEL, 0, 2, 0, "SERVICE ADDR" },
+	{ "backend", "set", LB_CMD_BACKEND_SET, OPTF_WEIGHT | OPTF_STATE, 2, 0,
 	  "SERVICE ADDR" },
-	{ "decap", "attach", LB_CMD_DECAP_ATTACH, OPTF_OUTER, 1, "IFACE" },
-	{ "decap", "detach", LB_CMD_DECAP_DETACH, 0, 1, "IFACE" },
-	{ "list", NULL, LB_CMD_LIST, 0, 0, "" },
-	{ "stats", NULL, LB_CMD_STATS, 0, 0, "" },
-	{ "simulate", NULL, LB_CMD_SIMULATE, 0, 2, "SRC:SPORT DST:DPORT/PROTO" },
-	{ "set", "mtu-policy", LB_CMD_SET_MTU_POLICY, 0, 1, "drop|icmp" },
+	{ "decap", "attach", LB_CMD_DECAP_ATTACH, OPTF_OUTER, 1, 0, "IFACE" },
+	{ "decap", "detach", LB_CMD_DECAP_DETACH, 0, 1, 0, "IFACE" },
+	{ "socket", "attach", LB_CMD_SOCKET_ATTACH, OPTF_REFUSE_BIND | OPTF_OUTER,
+	  0, 1, "[CGROUP]" },
+	{ "socket", "detach", LB_CMD_SOCKET_DETACH, 0, 0, 1, "[CGROUP]" },
+	{ "socket", "list", LB_CMD_SOCKET_LIST, 0, 0, 0, "" },
+	{ "list", NULL, LB_CMD_LIST, 0, 0, 0, "" },
+	{ "stats", NULL, LB_CMD_STATS, 0, 0, 0, "" },
+	{ "simulate", NULL, LB_CMD_SIMULATE, 0, 2, 0, "SRC:SPORT DST:DPORT/PROTO" },
+	{ "set", "mtu-policy", LB_CMD_SET_MTU_POLICY, 0, 1, 0, "drop|icmp" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -88,6 +103,7 @@ static const struct command commands[] = {
 static const char *const mode_words[] = { "auto", "native", "generic", NULL };
 static const char *const state_words[] = { "active", "draining", "down", NULL };
 static const char *const mtu_words[] = { "drop", "icmp", NULL };
+static const char *const pick_words[] = { "maglev", "random", NULL };
 
 static int lookup_word(const char *const *words, const char *s)
 {
@@ -110,6 +126,9 @@ static unsigned int option_flag(int c)
 	case OPT_STATE: return OPTF_STATE;
 	case OPT_OUTER_SRC4: return OPTF_OUTER_SRC4;
 	case OPT_OUTER_SRC6: return OPTF_OUTER_SRC6;
+	case OPT_PICK: return OPTF_PICK;
+	case OPT_AFFINITY: return OPTF_AFFINITY;
+	case OPT_REFUSE_BIND: return OPTF_REFUSE_BIND;
 	default: return 0;
 	}
 }
@@ -245,10 +264,11 @@ static int check_operands(const struct command *cmd, const struct raw *raw,
 	if (a->nops < cmd->nops)
 		return cli_usage_msg(err, errlen, "'%s' needs %s", a->cmd_name,
 				     cmd->synopsis);
-	if (a->nops > cmd->nops)
+	if (a->nops > cmd->nops + cmd->optional_ops)
 		return cli_usage_msg(err, errlen, "unexpected argument '%s' after '%s%s%s'",
-				     raw->words[first_op + cmd->nops], a->cmd_name,
-				     cmd->nops ? " " : "", cmd->synopsis);
+				     raw->words[first_op + cmd->nops + cmd->optional_ops],
+				     a->cmd_name, *cmd->synopsis ? " " : "",
+				     cmd->synopsis);
 	for (i = 0; i < a->nops; i++)
 		a->ops[i] = raw->words[first_op + i];
 	return 0;
@@ -274,6 +294,7 @@ static int apply_command_option(struct lb_args *a, int c, const char *arg,
 {
 	static const struct cli_number table_size = { "--table-size", 1, UINT32_MAX, NULL };
 	static const struct cli_number weight = { "--weight", 1, 65535, NULL };
+	static const struct cli_number affinity = { "--affinity", 0, UINT32_MAX, NULL };
 	uint64_t v;
 	int i = 0;
 
@@ -302,6 +323,21 @@ static int apply_command_option(struct lb_args *a, int c, const char *arg,
 			return -1;
 		a->has_state = true;
 		a->state = (enum ebpfnet_lb_backend_state)i;
+		return 0;
+	case OPT_PICK:
+		if (parse_word("--pick", pick_words, "maglev or random", arg, &i,
+			       err, errlen))
+			return -1;
+		a->sock_pick = (enum ebpfnet_lb_sock_pick)i;
+		return 0;
+	case OPT_AFFINITY:
+		/* seconds; 0: no affinity (as without the option) */
+		if (cli_parse_number(&affinity, arg, &v, err, errlen))
+			return -1;
+		a->affinity_timeout = (uint32_t)v;
+		return 0;
+	case OPT_REFUSE_BIND:
+		a->refuse_bind = true;
 		return 0;
 	case OPT_OUTER_SRC4:
 	case OPT_OUTER_SRC6:
@@ -403,6 +439,8 @@ static int parse_operands(struct lb_args *a, char *err, size_t errlen)
 		if (parse_service(a->ops[0], &a->service, err, errlen))
 			return -1;
 		a->service.table_size = a->table_size;
+		a->service.sock_pick = a->sock_pick;
+		a->service.affinity_timeout = a->affinity_timeout;
 		return 0;
 	case LB_CMD_BACKEND_ADD:
 	case LB_CMD_BACKEND_DEL:
@@ -422,6 +460,14 @@ static int parse_operands(struct lb_args *a, char *err, size_t errlen)
 			return -1;
 		a->mtu_policy = (enum ebpfnet_lb_mtu_policy)i;
 		return 0;
+	case LB_CMD_SOCKET_ATTACH:
+	case LB_CMD_SOCKET_DETACH:
+		/* a path that is no cgroup2 directory is the library's to say */
+		if (a->nops && !*a->ops[0])
+			return cli_usage_msg(err, errlen, "invalid cgroup path ''");
+		a->cgroup = a->nops ? a->ops[0] : NULL;
+		return 0;
+	case LB_CMD_SOCKET_LIST:
 	case LB_CMD_LIST:
 	case LB_CMD_STATS:
 		return 0;
@@ -458,19 +504,27 @@ int lb_args_parse(int argc, char **argv, struct lb_args *a, char *err,
 void lb_args_usage(FILE *out)
 {
 	fputs("Usage: ebpfnet-lb [GLOBAL OPTION]... COMMAND [ARG]...\n"
-	      "Manage this node's XDP load balancer (Maglev, IPIP/IP6IP6, direct server\n"
-	      "return). Its state is pinned: it keeps forwarding after the command exits.\n"
+	      "Manage this node's load balancer: in XDP for what interfaces receive\n"
+	      "(Maglev, IPIP/IP6IP6, direct server return), and at the socket level for\n"
+	      "local processes' connect()/sendmsg() (no NAT). Its state is pinned: it\n"
+	      "keeps balancing after the command exits.\n"
 	      "\n"
 	      "Commands:\n"
 	      "  attach IFACE [--mode auto|native|generic]   balance what IFACE receives\n"
 	      "  detach IFACE                     stop balancing on IFACE\n"
-	      "  service add VIP:PORT/PROTO [--table-size M]   add a service\n"
+	      "  service add VIP:PORT/PROTO [--table-size M] [--pick maglev|random]\n"
+	      "              [--affinity SECONDS]  add a service\n"
 	      "  service del VIP:PORT/PROTO       delete a service and its backends\n"
 	      "  backend add SERVICE ADDR [--weight W]   add a backend to SERVICE\n"
 	      "  backend del SERVICE ADDR         remove a backend\n"
 	      "  backend set SERVICE ADDR [--weight W] [--state active|draining|down]\n"
 	      "  decap attach IFACE               (on a backend) decapsulate what IFACE receives\n"
 	      "  decap detach IFACE\n"
+	      "  socket attach [CGROUP] [--refuse-bind]   balance the connect()/sendmsg()\n"
+	      "                                   of CGROUP's processes (default: the\n"
+	      "                                   cgroup2 root)\n"
+	      "  socket detach [CGROUP]           stop balancing CGROUP's sockets\n"
+	      "  socket list                      the cgroups balanced at the socket level\n"
 	      "  list                             services, backends and their counters\n"
 	      "  stats                            the balancer's counters\n"
 	      "  simulate SRC:SPORT DST:DPORT/PROTO   the backend a new flow would go to\n"
@@ -478,7 +532,9 @@ void lb_args_usage(FILE *out)
 	      "\n"
 	      "VIP:PORT/PROTO: 10.0.0.1:80/tcp, [2001:db8::1]:443/udp; port 0: every port.\n"
 	      "ADDR: 10.0.1.2 or 2001:db8::2. W: 1-65535. M: a prime (default 16381).\n"
-	      "attach, service add, backend add and decap attach also take\n"
+	      "--pick: how a new socket picks a backend (maglev on its cookie, the default,\n"
+	      "or random by weight); --affinity: seconds a client keeps its backend.\n"
+	      "attach, service add, backend add, decap attach and socket attach also take\n"
 	      "--outer-src4 PREFIX and --outer-src6 PREFIX, the outer source prefixes\n"
 	      "(default 172.16.0.0/16 and 100::/64).\n"
 	      "\n"

@@ -31,6 +31,9 @@ enum lb_cmd {
 	LB_CMD_STATS,
 	LB_CMD_SIMULATE,
 	LB_CMD_SET_MTU_POLICY,
+	LB_CMD_SOCKET_ATTACH,
+	LB_CMD_SOCKET_DETACH,
+	LB_CMD_SOCKET_LIST,
 };
 
 /* Most operands a command line may carry ("backend set SERVICE ADDR" has 4). */
@@ -49,6 +52,8 @@ struct lb_args {
 	int nops;
 	/* what they mean */
 	const char *ifname;                 /* attach, detach, decap */
+	const char *cgroup;                 /* socket attach/detach; NULL: the
+					     * root of the cgroup2 mount */
 	struct ebpfnet_lb_service service;  /* service, backend */
 	struct ebpfnet_lb_addr addr;        /* backend */
 	struct ebpfnet_lb_flow flow;        /* simulate */
@@ -56,6 +61,9 @@ struct lb_args {
 	/* the command's options */
 	enum ebpfnet_xdp_mode mode;         /* attach --mode */
 	uint32_t table_size;                /* service add --table-size; 0: default */
+	enum ebpfnet_lb_sock_pick sock_pick; /* service add --pick */
+	uint32_t affinity_timeout;          /* service add --affinity; 0: none */
+	bool refuse_bind;                   /* socket attach --refuse-bind */
 	bool has_weight, has_state;         /* backend add/set */
 	uint32_t weight;
 	enum ebpfnet_lb_backend_state state;

@@ -49,6 +49,7 @@
 #include "lb_abi.h"
 #include "lb_encap.h"
 #include "lb_icmp.h"
+#include "lb_maps.h"
 #include "parse.h"
 #include "xdp_chain_stage.h"
 
@@ -56,35 +57,15 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ---- maps (their names are part of the pinned layout) ----------------- */
 
-/* The sizes below are defaults: the library sizes the maps before load. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, LB_DEFAULT_MAX_SERVICES);
-	__type(key, struct lb_service_key);
-	__type(value, struct lb_service_val);
-} lb_services SEC(".maps");
-
+/* The sizes below are defaults: the library sizes the maps before load.
+ * lb_services, lb_rings, lb_backends, lb_config, lb_service_stats and
+ * lb_backend_stats are shared with the socket level: lb_maps.h. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LB_DEFAULT_MAX_SERVICES);
 	__type(key, struct lb_vip_key);
 	__type(value, __u32);
 } lb_vips SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_DEFAULT_RING_SLOTS);
-	__type(key, __u32);
-	__type(value, __u32);
-} lb_rings SEC(".maps");
-
-/* index = backend id (1..max_backends; 0 unused) */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LB_DEFAULT_MAX_BACKENDS + 1);
-	__type(key, __u32);
-	__type(value, struct lb_backend_val);
-} lb_backends SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -95,34 +76,11 @@ struct {
 } lb_conns SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct lb_config);
-} lb_config SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, LB_MTU_MAX_IFACES);
 	__type(key, __u32);
 	__type(value, __u32);
 } lb_mtu SEC(".maps");
-
-/* by service id (1..max_services) */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LB_DEFAULT_MAX_SERVICES + 1);
-	__type(key, __u32);
-	__type(value, struct lb_counter);
-} lb_service_stats SEC(".maps");
-
-/* by backend id (1..max_backends) */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LB_DEFAULT_MAX_BACKENDS + 1);
-	__type(key, __u32);
-	__type(value, struct lb_counter);
-} lb_backend_stats SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -96,6 +96,8 @@ struct lb_svc {
 	uint32_t id;
 	uint32_t ring_base;
 	uint32_t ring_size;
+	uint32_t sock_pick;        /* enum ebpfnet_lb_sock_pick */
+	uint32_t affinity_timeout; /* seconds */
 	uint64_t seq;
 	uint32_t *table;       /* what lb_rings holds; NULL until needed */
 	struct lb_be *be;
@@ -254,16 +256,17 @@ static int array_write(int fd, const uint32_t *keys, const void *values,
 
 /* ---- per-CPU counters ---------------------------------------------------- */
 
-/* struct lb_counter: packets, bytes, new_conns. */
+/* struct lb_counter: packets, bytes, new_conns, sock_conns. */
 static int counter_sum(int fd, uint32_t index, struct ebpfnet_lb_counters *out)
 {
-	uint64_t sum[3];
-	int err = ebpfnet__percpu_sum(LB_OBJECT, fd, index, sum, 3);
+	uint64_t sum[4];
+	int err = ebpfnet__percpu_sum(LB_OBJECT, fd, index, sum, 4);
 
 	_Static_assert(sizeof(struct lb_counter) == sizeof(sum), "lb_counter");
 	out->packets = sum[0];
 	out->bytes = sum[1];
 	out->new_conns = sum[2];
+	out->sock_conns = sum[3];
 	return err;
 }
 
@@ -603,6 +606,8 @@ static int adopt_services(struct ebpfnet_lb *lb)
 		s->id = val.id;
 		s->ring_base = val.ring_base;
 		s->ring_size = val.ring_size;
+		s->sock_pick = val.sock_pick;
+		s->affinity_timeout = val.affinity_timeout;
 		lb->svc_used[val.id] = true;
 		if (bpf_map_lookup_elem(lb->fd.svc_meta, &s->id, &m))
 			return map_err("reading " SVC_META_MAP, -errno);
@@ -1192,7 +1197,7 @@ static int service_key(const char *fn, const struct ebpfnet_lb_service *service,
 		pr_warn("%s: service is NULL", fn);
 		return -EINVAL;
 	}
-	if (!EBPFNET_OPTS_VALID(service, ebpfnet_lb_service, table_size))
+	if (!EBPFNET_OPTS_VALID(service, ebpfnet_lb_service, affinity_timeout))
 		return -EINVAL;
 	if (service->sz < offsetofend(struct ebpfnet_lb_service, proto)) {
 		pr_warn("%s: struct ebpfnet_lb_service of %zu bytes has no proto", fn,
@@ -1227,6 +1232,8 @@ static void service_out(const struct lb_svc *s, struct ebpfnet_lb_service *out)
 	out->port = ntohs(s->key.port);
 	out->proto = s->key.proto;
 	out->table_size = s->ring_size;
+	out->sock_pick = (enum ebpfnet_lb_sock_pick)s->sock_pick;
+	out->affinity_timeout = s->affinity_timeout;
 }
 
 static void backend_out(const struct lb_be *b, struct ebpfnet_lb_backend *out)
@@ -1409,13 +1416,36 @@ static int check_table_size(uint32_t size)
 	return 0;
 }
 
+/* The socket-level settings of a service (0 for an older, shorter
+ * struct). */
+#define LB_MAX_AFFINITY_TIMEOUT 86400 /* a day */
+static int service_sock_in(const struct ebpfnet_lb_service *service,
+			   uint32_t *pick, uint32_t *timeout)
+{
+	*pick = (uint32_t)EBPFNET_OPTS_GET(service, sock_pick, EBPFNET_LB_PICK_MAGLEV);
+	*timeout = EBPFNET_OPTS_GET(service, affinity_timeout, 0);
+	if (*pick != EBPFNET_LB_PICK_MAGLEV && *pick != EBPFNET_LB_PICK_RANDOM) {
+		pr_warn("ebpfnet_lb_service.sock_pick: %u is not maglev (0) or random (1)",
+			*pick);
+		return -EINVAL;
+	}
+	if (*timeout > LB_MAX_AFFINITY_TIMEOUT) {
+		pr_warn("ebpfnet_lb_service.affinity_timeout: %u is over %u seconds",
+			*timeout, LB_MAX_AFFINITY_TIMEOUT);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Write a new service: its slots empty, its counters zero, then the
  * entry that points at them. */
 static int service_write(struct ebpfnet_lb *lb, struct lb_svc *s)
 {
 	struct lb_service_val val = { .id = s->id, .ring_base = s->ring_base,
 				      .ring_size = s->ring_size,
-				      .flags = s->key.port ? 0 : LB_SVC_F_ALL_PORTS };
+				      .flags = s->key.port ? 0 : LB_SVC_F_ALL_PORTS,
+				      .sock_pick = s->sock_pick,
+				      .affinity_timeout = s->affinity_timeout };
 	struct lb_svc_meta m = { .seq = s->seq };
 	int err = ring_zero(lb, s->ring_base, s->ring_size);
 
@@ -1435,7 +1465,7 @@ int ebpfnet_lb_service_add(struct ebpfnet_lb *lb,
 			   const struct ebpfnet_lb_service *service)
 {
 	struct lb_service_key key;
-	uint32_t size = 0, id, base;
+	uint32_t size = 0, id, base, pick, timeout;
 	struct lb_svc *s;
 	char text[80];
 	int err;
@@ -1443,6 +1473,8 @@ int ebpfnet_lb_service_add(struct ebpfnet_lb *lb,
 	err = check_handle(lb, "ebpfnet_lb_service_add");
 	if (!err)
 		err = service_key("ebpfnet_lb_service_add", service, &key, &size);
+	if (!err)
+		err = service_sock_in(service, &pick, &timeout);
 	if (!err && !size)
 		size = LB_DEFAULT_TABLE_SIZE;
 	if (!err)
@@ -1480,6 +1512,8 @@ int ebpfnet_lb_service_add(struct ebpfnet_lb *lb,
 	s->id = id;
 	s->ring_base = base;
 	s->ring_size = size;
+	s->sock_pick = pick;
+	s->affinity_timeout = timeout;
 	s->seq = ++lb->meta.next_seq;
 	s->table = calloc(size, sizeof(*s->table));
 	err = s->table ? service_write(lb, s) : -ENOMEM;
@@ -1768,6 +1802,37 @@ int ebpfnet_lb_backends(const struct ebpfnet_lb *lb,
 	return 0;
 }
 
+/* The socket level's counters (lb_sock_stats, pinned once the socket
+ * level was attached; zero before). */
+static int sock_stats(const struct ebpfnet_lb *lb, struct ebpfnet_lb_stats *s)
+{
+	static const struct {
+		enum lb_sock_stat stat;
+		size_t offset;
+	} by_counter[] = {
+		{ LB_SOCK_STAT_BALANCED, offsetof(struct ebpfnet_lb_stats, sock_balanced) },
+		{ LB_SOCK_STAT_NO_BACKEND, offsetof(struct ebpfnet_lb_stats, sock_no_backend) },
+		{ LB_SOCK_STAT_AFFINITY_HITS,
+		  offsetof(struct ebpfnet_lb_stats, sock_affinity_hits) },
+		{ LB_SOCK_STAT_FAMILY_MISMATCH,
+		  offsetof(struct ebpfnet_lb_stats, sock_family_mismatch) },
+		{ LB_SOCK_STAT_REVERSED, offsetof(struct ebpfnet_lb_stats, sock_reversed) },
+		{ LB_SOCK_STAT_BIND_REFUSED,
+		  offsetof(struct ebpfnet_lb_stats, sock_bind_refused) },
+	};
+	int fd = ebpfnet__pinned_map(&lb->pins, "lb_sock_stats"), err = 0;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; !err && i < EBPFNET_ARRAY_SIZE(by_counter); i++)
+		err = ebpfnet__percpu_sum(LB_OBJECT, fd, by_counter[i].stat,
+					  (uint64_t *)((char *)s + by_counter[i].offset), 1);
+	close(fd);
+	return err;
+}
+
 int ebpfnet_lb_stats(const struct ebpfnet_lb *lb, struct ebpfnet_lb_stats *stats)
 {
 	static const struct {
@@ -1797,6 +1862,8 @@ int ebpfnet_lb_stats(const struct ebpfnet_lb *lb, struct ebpfnet_lb_stats *stats
 	for (size_t i = 0; !err && i < EBPFNET_ARRAY_SIZE(by_counter); i++)
 		err = ebpfnet__percpu_sum(LB_OBJECT, lb->fd.stats, by_counter[i].stat,
 					  (uint64_t *)((char *)&s + by_counter[i].offset), 1);
+	if (!err)
+		err = sock_stats(lb, &s);
 	if (err)
 		return ebpfnet__err(err);
 	s.services = (uint32_t)lb->nsvc;
@@ -1941,7 +2008,9 @@ void ebpfnet_lb_destroy(struct ebpfnet_lb *lb)
 {
 	if (!lb)
 		return;
+	/* a balancer whose socket level is attached is not empty: -1 */
 	ebpfnet__stage_remove_if_empty(&lb->pins, lb->chain, XDP_STAGE_LB,
+				       ebpfnet__lb_sock_attached(&lb->pins) ? -1 :
 				       lb->fd.services, /* -1 until loaded */
 				       "it has no service and no interface");
 	model_clear(lb);
@@ -1958,6 +2027,23 @@ void ebpfnet_lb_destroy(struct ebpfnet_lb *lb)
 	ebpfnet__xdp_chain_close(lb->chain);
 	ebpfnet__pinned_unlock(&lb->pins);
 	free(lb);
+}
+
+/* ---- for the socket level (lb_sock.c) -------------------------------------------- */
+
+const struct ebpfnet__pinned *ebpfnet__lb_pins(const struct ebpfnet_lb *lb)
+{
+	return &lb->pins;
+}
+
+int ebpfnet__lb_lock(struct ebpfnet_lb *lb)
+{
+	return begin_change(lb);
+}
+
+void ebpfnet__lb_unlock(struct ebpfnet_lb *lb)
+{
+	ebpfnet__pinned_unlock(&lb->pins);
 }
 
 int ebpfnet__lb_prog_fd(const struct ebpfnet_lb *lb)

@@ -44,6 +44,24 @@ bool ebpfnet__is_prime(uint32_t n);
 int ebpfnet__lb_outer_parse(const char *src4, const char *src6,
 			    const char *opts_name, struct lb_decap_config *out);
 
+/* ---- lb.c: for the socket level (lb_sock.c) -------------------------------- */
+
+struct ebpfnet__pinned;
+
+/* The balancer's pin directory (<pin_root>/lb). */
+const struct ebpfnet__pinned *ebpfnet__lb_pins(const struct ebpfnet_lb *lb);
+/* Take the balancer's lock for a change (the pinned balancer still the
+ * one this handle loaded; what other processes changed re-read), and
+ * release it. */
+int ebpfnet__lb_lock(struct ebpfnet_lb *lb);
+void ebpfnet__lb_unlock(struct ebpfnet_lb *lb);
+
+/* ---- lb_sock.c ---------------------------------------------------------------- */
+
+/* True when the socket level is attached to some cgroup (a link is
+ * pinned under <dir>/sock/): the balancer is then not empty. */
+bool ebpfnet__lb_sock_attached(const struct ebpfnet__pinned *p);
+
 /* ---- lb.c: for tests ------------------------------------------------------ */
 
 int ebpfnet__lb_prog_fd(const struct ebpfnet_lb *lb);

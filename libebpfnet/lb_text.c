@@ -355,13 +355,14 @@ int ebpfnet_lb_service_format(const struct ebpfnet_lb_service *service,
 	static const char fn[] = "ebpfnet_lb_service_format";
 	char ip[INET6_ADDRSTRLEN];
 	struct ebpfnet_sbuf sb;
+	enum ebpfnet_lb_sock_pick pick;
 	const char *proto;
-	uint32_t table_size;
+	uint32_t table_size, affinity;
 	int err = ebpfnet__format_check(fn, service, (int)format, buf, len);
 
 	if (err)
 		return ebpfnet__err(err);
-	if (!EBPFNET_OPTS_VALID(service, ebpfnet_lb_service, table_size))
+	if (!EBPFNET_OPTS_VALID(service, ebpfnet_lb_service, affinity_timeout))
 		return ebpfnet__err(-EINVAL);
 	if (!EBPFNET_OPTS_HAS(service, proto)) {
 		pr_warn("%s: struct ebpfnet_lb_service of %zu bytes has no proto",
@@ -379,11 +380,24 @@ int ebpfnet_lb_service_format(const struct ebpfnet_lb_service *service,
 	table_size = EBPFNET_OPTS_GET(service, table_size, 0);
 	if (!table_size)
 		table_size = LB_DEFAULT_TABLE_SIZE;
+	pick = EBPFNET_OPTS_GET(service, sock_pick, EBPFNET_LB_PICK_MAGLEV);
+	affinity = EBPFNET_OPTS_GET(service, affinity_timeout, 0);
+	if (pick != EBPFNET_LB_PICK_MAGLEV && pick != EBPFNET_LB_PICK_RANDOM) {
+		pr_warn("%s: sock_pick %u is not maglev or random", fn,
+			(unsigned int)pick);
+		return ebpfnet__err(-EINVAL);
+	}
 	ebpfnet__sbuf_init(&sb, buf, len);
-	if (format == EBPFNET_FORMAT_JSON)
-		ebpfnet__sbuf_printf(&sb, "{\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"table_size\":%" PRIu32 "}",
+	if (format == EBPFNET_FORMAT_JSON) {
+		ebpfnet__sbuf_printf(&sb, "{\"vip\":\"%s\",\"port\":%u,\"proto\":\"%s\",\"table_size\":%" PRIu32,
 				     ip, service->port, proto, table_size);
-	else if (service->vip.family == AF_INET6)
+		/* the socket level's choices, when not the defaults */
+		if (pick == EBPFNET_LB_PICK_RANDOM)
+			ebpfnet__sbuf_printf(&sb, ",\"pick\":\"random\"");
+		if (affinity)
+			ebpfnet__sbuf_printf(&sb, ",\"affinity\":%" PRIu32, affinity);
+		ebpfnet__sbuf_printf(&sb, "}");
+	} else if (service->vip.family == AF_INET6)
 		ebpfnet__sbuf_printf(&sb, "[%s]:%u/%s", ip, service->port, proto);
 	else
 		ebpfnet__sbuf_printf(&sb, "%s:%u/%s", ip, service->port, proto);

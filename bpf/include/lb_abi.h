@@ -42,6 +42,8 @@ struct lb_service_val {
 	__u32 ring_base;  /* first slot in lb_rings */
 	__u32 ring_size;  /* Maglev table size (prime) */
 	__u32 flags;      /* LB_SVC_F_* */
+	__u32 sock_pick;  /* enum ebpfnet_lb_sock_pick (socket level) */
+	__u32 affinity_timeout; /* seconds; 0: none (socket level) */
 };
 
 #define LB_SVC_F_ALL_PORTS (1u << 0) /* a port-0 service */
@@ -95,6 +97,7 @@ struct lb_counter {
 	__u64 packets;
 	__u64 bytes;
 	__u64 new_conns;
+	__u64 sock_conns; /* socket level: sockets balanced */
 };
 
 /* lb_stats: PERCPU_ARRAY of __u64, one per LB_STAT_*. */
@@ -151,6 +154,51 @@ enum lb_decap_stat {
 	LB_DECAP_STAT_REJECTED = 2,     /* outer source outside the prefixes */
 	LB_DECAP_STAT_FAILED = 3,       /* a helper failed: dropped */
 	LB_DECAP_STAT_NR = 4,
+};
+
+/* ---- socket level (bpf/lb_sock.bpf.c, part 2) ------------------------ */
+
+/* lb_sock_rev: LRU_HASH. An unconnected UDP socket's datagrams go to the
+ * backend; recvmsg() must show the VIP the application asked for: the
+ * backend address (+ port, family) seen by socket cookie -> the VIP. */
+struct lb_sock_rev_key {
+	__u64 cookie;
+	__u8 addr[16];
+	__be16 port;
+	__u8 family;
+	__u8 pad[5];
+};
+
+struct lb_sock_rev_val {
+	__u8 vip[16];
+	__be16 port;
+	__u8 family;
+	__u8 pad[5];
+};
+
+/* lb_affinity: LRU_HASH. A client (its network namespace cookie) keeps
+ * its backend for the service's affinity_timeout. */
+struct lb_affinity_key {
+	__u64 netns_cookie;
+	__u32 service_id;
+	__u32 pad;
+};
+
+struct lb_affinity_val {
+	__u32 backend_id;
+	__u32 pad;
+	__u64 last_ns;   /* bpf_ktime_get_ns() of the last use */
+};
+
+/* lb_sock_stats: PERCPU_ARRAY of __u64, one per LB_SOCK_STAT_*. */
+enum lb_sock_stat {
+	LB_SOCK_STAT_BALANCED = 0,        /* connect()/sendmsg() rewritten */
+	LB_SOCK_STAT_NO_BACKEND = 1,      /* refused: no usable backend */
+	LB_SOCK_STAT_AFFINITY_HITS = 2,   /* backend from lb_affinity */
+	LB_SOCK_STAT_FAMILY_MISMATCH = 3, /* refused: backend family unreachable */
+	LB_SOCK_STAT_REVERSED = 4,        /* recvmsg()/getpeername() shown the VIP */
+	LB_SOCK_STAT_BIND_REFUSED = 5,    /* bind() to a VIP:port refused */
+	LB_SOCK_STAT_NR = 6,
 };
 
 /*

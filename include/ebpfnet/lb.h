@@ -32,12 +32,22 @@ struct ebpfnet_lb_addr {
 
 /* A service: VIP + port + protocol. port 0: every port of the VIP (then
  * the flow hash covers the source address and both ports). */
+/* How the socket level (part 2) picks a backend for a new socket. */
+enum ebpfnet_lb_sock_pick {
+	EBPFNET_LB_PICK_MAGLEV = 0, /* Maglev slot of a hash of the socket cookie */
+	EBPFNET_LB_PICK_RANDOM = 1, /* a random slot: random by weight */
+};
+
 struct ebpfnet_lb_service {
 	size_t sz;
 	struct ebpfnet_lb_addr vip;
 	uint16_t port;        /* host byte order; 0: every port */
 	uint8_t proto;        /* IPPROTO_TCP or IPPROTO_UDP */
 	uint32_t table_size;  /* Maglev table size, a prime; 0: 16381 */
+	/* socket level (part 2) */
+	enum ebpfnet_lb_sock_pick sock_pick;
+	uint32_t affinity_timeout; /* seconds a client (its network namespace)
+				    * keeps its backend; 0: no affinity */
 };
 
 enum ebpfnet_lb_backend_state {
@@ -118,6 +128,7 @@ struct ebpfnet_lb_counters {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t new_conns;  /* connection-table inserts */
+	uint64_t sock_conns; /* sockets balanced at connect()/sendmsg() */
 };
 
 typedef int (*ebpfnet_lb_service_fn)(void *ctx,
@@ -147,6 +158,13 @@ struct ebpfnet_lb_stats {
 	uint64_t no_neighbour;   /* next hop MAC unknown: dropped */
 	uint32_t services;
 	uint32_t backends;
+	/* socket level (part 2) */
+	uint64_t sock_balanced;        /* connect()/sendmsg() rewritten */
+	uint64_t sock_no_backend;      /* refused: no usable backend */
+	uint64_t sock_affinity_hits;   /* backend kept by client affinity */
+	uint64_t sock_family_mismatch; /* refused: backend family unreachable */
+	uint64_t sock_reversed;        /* recvmsg()/getpeername() shown the VIP */
+	uint64_t sock_bind_refused;    /* bind() to a VIP:port refused */
 };
 
 EBPFNET_API int ebpfnet_lb_stats(const struct ebpfnet_lb *lb,
@@ -206,6 +224,30 @@ EBPFNET_API int ebpfnet_lb_service_format(const struct ebpfnet_lb_service *servi
 EBPFNET_API int ebpfnet_lb_backend_format(const struct ebpfnet_lb_backend *backend,
 					  enum ebpfnet_format format,
 					  char *buf, size_t len);
+
+/*
+ * Socket level (part 2, east-west): cgroup sock_addr programs on a cgroup
+ * v2 directory (NULL: the root of the cgroup2 mount) rewrite connect() to
+ * a VIP:port into a connect() to the chosen backend (sendmsg() for
+ * unconnected UDP), and show the VIP again to recvmsg()/getpeername(): no
+ * per-packet NAT. The same services and backends as the XDP datapath. A
+ * service with no usable backend: connect() fails with ECONNREFUSED
+ * (EPERM on kernels without bpf_set_retval, before 5.18). Pinned under
+ * <pin_root>/lb/sock/<cgroup id>/.
+ */
+struct ebpfnet_lb_socket_opts {
+	size_t sz;
+	bool refuse_bind;  /* bind() to a VIP:port of a service fails (EADDRINUSE) */
+};
+EBPFNET_API int ebpfnet_lb_socket_attach(struct ebpfnet_lb *lb,
+					 const char *cgroup_path,
+					 const struct ebpfnet_lb_socket_opts *opts);
+EBPFNET_API int ebpfnet_lb_socket_detach(struct ebpfnet_lb *lb,
+					 const char *cgroup_path);
+/* Cgroups the socket level is attached to: fn(ctx, path). */
+typedef int (*ebpfnet_lb_cgroup_fn)(void *ctx, const char *cgroup_path);
+EBPFNET_API int ebpfnet_lb_socket_cgroups(const struct ebpfnet_lb *lb,
+					  ebpfnet_lb_cgroup_fn fn, void *ctx);
 
 /* Close the handle; the pinned balancer keeps forwarding. NULL-safe. */
 EBPFNET_API void ebpfnet_lb_destroy(struct ebpfnet_lb *lb);

@@ -106,6 +106,60 @@ START_TEST(test_service)
 }
 END_TEST
 
+/* The socket level's choices per service: the default, then each given. */
+START_TEST(test_service_socket_options)
+{
+	parse_ok("service add 10.0.0.1:80/tcp");
+	ck_assert_int_eq(args.service.sock_pick, EBPFNET_LB_PICK_MAGLEV);
+	ck_assert_uint_eq(args.service.affinity_timeout, 0);
+
+	parse_ok("service add 10.0.0.1:80/tcp --pick random --affinity 10800");
+	assert_service("10.0.0.1", 80, IPPROTO_TCP, 0);
+	ck_assert_int_eq(args.service.sock_pick, EBPFNET_LB_PICK_RANDOM);
+	ck_assert_uint_eq(args.service.affinity_timeout, 10800);
+
+	parse_ok("service add [2001:db8::1]:53/udp --affinity=0 --pick=maglev --table-size 251");
+	assert_service("2001:db8::1", 53, IPPROTO_UDP, 251);
+	ck_assert_int_eq(args.service.sock_pick, EBPFNET_LB_PICK_MAGLEV);
+	ck_assert_uint_eq(args.service.affinity_timeout, 0);
+	parse_ok("service add 10.0.0.1:80/tcp --affinity 4294967295");
+	ck_assert_uint_eq(args.service.affinity_timeout, 4294967295u);
+}
+END_TEST
+
+START_TEST(test_socket)
+{
+	parse_ok("socket attach");
+	ck_assert_int_eq(args.cmd, LB_CMD_SOCKET_ATTACH);
+	ck_assert_str_eq(args.cmd_name, "socket attach");
+	ck_assert_int_eq(args.nops, 0);
+	ck_assert_ptr_null(args.cgroup);  /* the library's default: the root */
+	ck_assert(!args.refuse_bind);
+
+	parse_ok("--json socket attach /sys/fs/cgroup/unified/pods --refuse-bind");
+	ck_assert_str_eq(args.cgroup, "/sys/fs/cgroup/unified/pods");
+	ck_assert(args.refuse_bind && args.opts.json);
+	parse_ok("socket attach --refuse-bind --outer-src4 10.9.0.0/16 -- /cg");
+	ck_assert_str_eq(args.cgroup, "/cg");
+	ck_assert_str_eq(args.outer_src4, "10.9.0.0/16");
+
+	parse_ok("socket detach");
+	ck_assert_int_eq(args.cmd, LB_CMD_SOCKET_DETACH);
+	ck_assert_ptr_null(args.cgroup);
+	parse_ok("socket detach /cg --pin-root /p");
+	ck_assert_str_eq(args.cgroup, "/cg");
+	ck_assert_str_eq(args.pin_root, "/p");
+
+	parse_ok("socket list --json");
+	ck_assert_int_eq(args.cmd, LB_CMD_SOCKET_LIST);
+	ck_assert_str_eq(args.cmd_name, "socket list");
+	ck_assert(args.opts.json);
+	/* state from a previous call does not leak */
+	parse_ok("socket attach");
+	ck_assert(!args.refuse_bind && !args.cgroup);
+}
+END_TEST
+
 START_TEST(test_backend)
 {
 	parse_ok("backend add 10.0.0.1:80/tcp 10.0.1.2");
@@ -219,6 +273,26 @@ static const struct {
 	{ "backend", "'backend' needs a subcommand: add, del or set" },
 	{ "decap", "'decap' needs a subcommand: attach or detach" },
 	{ "set", "'set' needs a subcommand: mtu-policy" },
+	{ "socket", "'socket' needs a subcommand: attach, detach or list" },
+	{ "socket show", "unknown command 'socket show' ('socket' takes attach, detach or list)" },
+	{ "socket attach /a /b", "unexpected argument '/b' after 'socket attach [CGROUP]'" },
+	{ "socket detach /a /b", "unexpected argument '/b' after 'socket detach [CGROUP]'" },
+	{ "socket list /a", "unexpected argument '/a' after 'socket list'" },
+	{ "socket detach /a --refuse-bind", "'socket detach' takes no option '--refuse-bind'" },
+	{ "socket attach --refuse-bind=yes", "option '--refuse-bind' takes no argument" },
+	{ "--refuse-bind socket attach", "option '--refuse-bind' must follow its command" },
+	{ "socket list --pick random", "'socket list' takes no option '--pick'" },
+	{ "service del 10.0.0.1:80/tcp --affinity 5",
+	  "'service del' takes no option '--affinity'" },
+	{ "backend add 10.0.0.1:80/tcp 10.0.1.2 --pick random",
+	  "'backend add' takes no option '--pick'" },
+	{ "service add 10.0.0.1:80/tcp --pick hash",
+	  "invalid --pick 'hash': expected maglev or random" },
+	{ "service add 10.0.0.1:80/tcp --pick", "option '--pick' requires an argument" },
+	{ "service add 10.0.0.1:80/tcp --affinity 4294967296",
+	  "invalid --affinity '4294967296': larger than 4294967295" },
+	{ "service add 10.0.0.1:80/tcp --affinity 3h",
+	  "invalid --affinity '3h': trailing characters after the number" },
 	{ "service list", "unknown command 'service list' ('service' takes add or del)" },
 	{ "set frag drop", "unknown command 'set frag' ('set' takes mtu-policy)" },
 	{ "attach", "'attach' needs IFACE" },
@@ -308,6 +382,7 @@ START_TEST(test_empty_operands)
 	char *argv_decap[] = { "ebpfnet-lb", "decap", "attach", "", NULL };
 	char *argv_service[] = { "ebpfnet-lb", "service", "add", "", NULL };
 	char *argv_group[] = { "ebpfnet-lb", "", NULL };
+	char *argv_socket[] = { "ebpfnet-lb", "socket", "attach", "", NULL };
 
 	ck_assert_int_eq(lb_args_parse(3, argv_attach, &args, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "invalid interface name ''");
@@ -317,6 +392,8 @@ START_TEST(test_empty_operands)
 	ck_assert_str_eq(err, "invalid service '': empty (expected VIP:PORT/PROTO, as in 10.0.0.1:80/tcp)");
 	ck_assert_int_eq(lb_args_parse(2, argv_group, &args, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "unknown command ''");
+	ck_assert_int_eq(lb_args_parse(4, argv_socket, &args, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "invalid cgroup path ''");
 }
 END_TEST
 
@@ -340,6 +417,8 @@ static Suite *lb_args_suite(void)
 
 	tcase_add_test(tc, test_attach_detach);
 	tcase_add_test(tc, test_service);
+	tcase_add_test(tc, test_service_socket_options);
+	tcase_add_test(tc, test_socket);
 	tcase_add_test(tc, test_backend);
 	tcase_add_test(tc, test_decap);
 	tcase_add_test(tc, test_read_commands);

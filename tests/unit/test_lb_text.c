@@ -426,6 +426,42 @@ START_TEST(test_service_json)
 }
 END_TEST
 
+/* The socket level's choices show in JSON when they are not the defaults;
+ * the text stays the service's identity, the words parse() takes. */
+START_TEST(test_service_socket_fields)
+{
+	struct ebpfnet_lb_service s, back;
+	char err[128];
+
+	service_of(&s, "10.0.0.1", 80, IPPROTO_TCP, 0);
+	s.sock_pick = EBPFNET_LB_PICK_RANDOM;
+	ck_assert_str_eq(service_text(&s, EBPFNET_FORMAT_JSON),
+			 "{\"vip\":\"10.0.0.1\",\"port\":80,\"proto\":\"tcp\",\"table_size\":16381,\"pick\":\"random\"}");
+	s.affinity_timeout = 10800;
+	ck_assert_str_eq(service_text(&s, EBPFNET_FORMAT_JSON),
+			 "{\"vip\":\"10.0.0.1\",\"port\":80,\"proto\":\"tcp\",\"table_size\":16381,\"pick\":\"random\",\"affinity\":10800}");
+	s.sock_pick = EBPFNET_LB_PICK_MAGLEV;
+	ck_assert_str_eq(service_text(&s, EBPFNET_FORMAT_JSON),
+			 "{\"vip\":\"10.0.0.1\",\"port\":80,\"proto\":\"tcp\",\"table_size\":16381,\"affinity\":10800}");
+	ck_assert_str_eq(service_text(&s, EBPFNET_FORMAT_TEXT), "10.0.0.1:80/tcp");
+	memset(&back, 0, sizeof(back));
+	back.sz = sizeof(back);
+	ck_assert_int_eq(ebpfnet_lb_service_parse("10.0.0.1:80/tcp", &back, err,
+						  sizeof(err)), 0);
+	ck_assert_int_eq(back.sock_pick, EBPFNET_LB_PICK_MAGLEV);
+	ck_assert_uint_eq(back.affinity_timeout, 0);
+
+	/* a pick the library does not know */
+	s.sock_pick = (enum ebpfnet_lb_sock_pick)7;
+	errno = 0;
+	ck_assert_int_eq(ebpfnet_lb_service_format(&s, EBPFNET_FORMAT_JSON, err,
+						   sizeof(err)), -EINVAL);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(ebpfnet_lb_service_format(&s, EBPFNET_FORMAT_TEXT, err,
+						   sizeof(err)), -EINVAL);
+}
+END_TEST
+
 static const char *backend_text(const struct ebpfnet_lb_backend *be,
 				enum ebpfnet_format format)
 {
@@ -712,6 +748,7 @@ static Suite *lb_text_suite(void)
 	tcase_add_test(tc, test_parse_arguments);
 	tcase_add_test(tc, test_parse_struct_sizes);
 	tcase_add_test(tc, test_service_json);
+	tcase_add_test(tc, test_service_socket_fields);
 	tcase_add_test(tc, test_backend_format);
 	tcase_add_test(tc, test_truncation);
 	tcase_add_test(tc, test_format_errors);
