@@ -746,7 +746,7 @@ void ebpfnet_drop_destroy(struct ebpfnet_drop *drop)
 		return;
 	ebpfnet__stage_remove_if_empty(&drop->pins, drop->chain, XDP_STAGE_DROP,
 				       drop->skel ? map_fd(drop->skel->maps.drop_rules) : -1,
-				       "it has no rule and no interface");
+				       NULL, "it has no rule and no interface");
 	ring_buffer__free(drop->rb);
 	if (drop->conf)
 		munmap(drop->conf, drop->conf_len);

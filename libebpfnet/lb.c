@@ -2008,10 +2008,10 @@ void ebpfnet_lb_destroy(struct ebpfnet_lb *lb)
 {
 	if (!lb)
 		return;
-	/* a balancer whose socket level is attached is not empty: -1 */
+	/* a balancer whose socket level is attached is not empty */
 	ebpfnet__stage_remove_if_empty(&lb->pins, lb->chain, XDP_STAGE_LB,
-				       ebpfnet__lb_sock_attached(&lb->pins) ? -1 :
 				       lb->fd.services, /* -1 until loaded */
+				       ebpfnet__lb_sock_attached,
 				       "it has no service and no interface");
 	model_clear(lb);
 	free(lb->svc);

@@ -208,12 +208,14 @@ void ebpfnet__stage_remove(struct ebpfnet__pinned *p,
 void ebpfnet__stage_remove_if_empty(struct ebpfnet__pinned *p,
 				    struct ebpfnet__xdp_chain *chain,
 				    enum xdp_stage stage, int model_fd,
+				    bool (*in_use)(const struct ebpfnet__pinned *p),
 				    const char *why)
 {
 	if (!chain || model_fd < 0 || ebpfnet__pinned_lock(p, false))
 		return;
 	if (!ebpfnet__pinned_check_current(p) && ebpfnet__map_empty(model_fd) &&
-	    ebpfnet__stage_iface_count(chain, stage) == 0)
+	    ebpfnet__stage_iface_count(chain, stage) == 0 &&
+	    !(in_use && in_use(p)))
 		ebpfnet__stage_remove(p, chain, stage, why);
 	ebpfnet__pinned_unlock(p);
 }

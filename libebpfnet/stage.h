@@ -77,13 +77,16 @@ void ebpfnet__stage_remove(struct ebpfnet__pinned *p,
 			   struct ebpfnet__xdp_chain *chain,
 			   enum xdp_stage stage, const char *why);
 
-/* An object whose map model_fd (its rules, its services) is empty and
- * that no interface runs holds nothing worth keeping (a read-only open of
- * a clean node created it): remove it as above. Takes the lock; does
+/* An object whose map model_fd (its rules, its services) is empty, that
+ * no interface runs, and that in_use(p) (NULL: no such check) does not
+ * claim holds nothing worth keeping (a read-only open of a clean node
+ * created it): remove it as above. Every check is made under the lock,
+ * so no other process can make the object non-empty in between; does
  * nothing when the object pinned now is not this handle's. */
 void ebpfnet__stage_remove_if_empty(struct ebpfnet__pinned *p,
 				    struct ebpfnet__xdp_chain *chain,
 				    enum xdp_stage stage, int model_fd,
+				    bool (*in_use)(const struct ebpfnet__pinned *p),
 				    const char *why);
 
 /* What a failed open leaves: nothing it created (created: the object's

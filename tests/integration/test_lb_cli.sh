@@ -304,7 +304,7 @@ sys.exit(0 if xdp.get("mode") == 1 else 1)'; then
 # ---- 1 and 6: the spread over the weights; simulate agrees ------------------
 N_SPREAD=300
 test_spread() {
-	local b i n share want tol same total line
+	local same total
 	# simulate 50 of the ports before any connection: pure Maglev
 	simulate_ports pre "$CLIENT4" "$VIP4" 20000 50
 	expect_burst spread "$VIP4" 20000 "$N_SPREAD" "spread" || return
@@ -314,19 +314,7 @@ test_spread() {
 	# alarm in under 0.15% of runs (the flow hash depends on the client's
 	# address, different each run). Maglev's own slot shares are within a
 	# fraction of a point of the weights.
-	i=0
-	while read -r b n; do
-		share=$(python3 -c "print(round(100 * $n / $N_SPREAD, 1))")
-		want=$(python3 -c "print(round(100 * ${WEIGHTS[i]} / 4, 1))")
-		tol=$(python3 -c "import math; p = ${WEIGHTS[i]} / 4; print(round(350 * math.sqrt(p * (1 - p) / $N_SPREAD), 1))")
-		line="$b: $n of $N_SPREAD ($share%, expected $want% +- $tol)"
-		if python3 -c "import sys; sys.exit(0 if abs($share - $want) <= $tol else 1)"; then
-			pass "spread $line"
-		else
-			fail "spread $line"
-		fi
-		i=$((i + 1))
-	done <"$TMP/spread.tally"
+	check_spread "$TMP/spread.tally" "$N_SPREAD"
 	read -r same total <<<"$(agree pre.sim spread.conn)"
 	if [ "$total" = 50 ] && [ "$same" = 50 ]; then
 		pass "simulate: named the answering backend for $same of $total new connections"

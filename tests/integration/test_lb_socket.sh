@@ -323,7 +323,7 @@ test_setup() {
 # ---- 1 and 9: the spread over the weights; the counters agree -------------------
 N_SPREAD=90
 test_spread() {
-	local b i n share want tol line before after bal0 bal1
+	local b i n before after bal0 bal1
 	sock_conns "$VIP4" "$PORT" tcp >"$TMP/conns0"
 	bal0=$(lb_stat sock_balanced)
 	expect_burst spread "$N_SPREAD" "spread" || return
@@ -332,19 +332,7 @@ test_spread() {
 	# sqrt(p(1-p)/n) (p 0.25: 4.6 points; p 0.5: 5.3): +-15.9 and +-18.4
 	# points; a false alarm in under 0.05% of runs per backend (each
 	# socket's cookie picks its Maglev slot).
-	i=0
-	while read -r b n; do
-		share=$(python3 -c "print(round(100 * $n / $N_SPREAD, 1))")
-		want=$(python3 -c "print(round(100 * ${WEIGHTS[i]} / 4, 1))")
-		tol=$(python3 -c "import math; p = ${WEIGHTS[i]} / 4; print(round(350 * math.sqrt(p * (1 - p) / $N_SPREAD), 1))")
-		line="$b: $n of $N_SPREAD ($share%, expected $want% +- $tol)"
-		if python3 -c "import sys; sys.exit(0 if abs($share - $want) <= $tol else 1)"; then
-			pass "spread $line"
-		else
-			fail "spread $line"
-		fi
-		i=$((i + 1))
-	done <"$TMP/spread.tally"
+	check_spread "$TMP/spread.tally" "$N_SPREAD"
 
 	# 9: each backend's sock_conns grew by the requests it answered
 	sock_conns "$VIP4" "$PORT" tcp >"$TMP/conns1"
