@@ -9,5 +9,7 @@
 #include <ebpfnet/hello.h>
 #include <ebpfnet/drop.h>
 #include <ebpfnet/lb.h>
+#include <ebpfnet/flow.h>
+#include <ebpfnet/policy.h>
 
 #endif /* EBPFNET_EBPFNET_H */
