@@ -17,6 +17,8 @@
 #include <bpf/bpf_endian.h>
 
 #include "drop_abi.h"
+#include "event_budget.h"
+#include "monitor.h"
 #include "parse.h"
 #include "xdp_chain_stage.h"
 
@@ -104,7 +106,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct drop_event_budget);
+	__type(value, struct event_budget);
 } drop_event_budget SEC(".maps");
 
 struct {
@@ -135,8 +137,10 @@ struct drop_scratch {
 	__u32 dst_class;
 	__u32 actions;    /* bit (1 << DROP_ACT_*) per matching rule's action */
 	__u32 drop_id;    /* the first drop rule that matched */
-	__u32 suppressed_streak; /* drop events suppressed in a row */
-	__u32 pad;
+	/* a sampled drop event is built here, then copied to drop_events
+	 * and to the node's monitor: either may be full without the other
+	 * losing it */
+	struct drop_event ev;
 };
 
 struct {
@@ -148,7 +152,6 @@ struct {
 
 /* ---- small helpers ----------------------------------------------------- */
 
-#define NS_PER_SEC 1000000000ull
 /* A signature starting further into the frame never matches: it keeps
  * packet offsets in the range the verifier accepts (larger than any
  * frame XDP sees in one linear buffer). */
@@ -183,42 +186,8 @@ static __always_inline __u32 all_ones_if(__u32 match, __u32 bits)
 
 /* ---- sampled drop events ----------------------------------------------- */
 
-/*
- * Within the per-CPU budget of the current window (at least a second long,
- * at most `rate` events)? The clock is read when a window starts and,
- * once the budget is spent, on the first suppressed drop and every 32nd
- * after it: a flood of drops does not pay a clock read per packet.
- */
-#define EVENT_CLOCK_EVERY 32
-
-static __always_inline bool event_budget_take(const struct drop_config *c,
-					      struct drop_scratch *s)
-{
-	__u32 zero = 0, rate = c->knob[DROP_CFG_EVENT_RATE];
-	struct drop_event_budget *b;
-	__u64 now;
-
-	if (!rate)
-		return false;
-	b = bpf_map_lookup_elem(&drop_event_budget, &zero);
-	if (!b)
-		return false;
-	if (b->sent >= rate) {
-		if (s->suppressed_streak++ % EVENT_CLOCK_EVERY)
-			return false;
-		now = bpf_ktime_get_ns();
-		if (now - b->window_ns < NS_PER_SEC)
-			return false;
-		b->window_ns = now;
-		b->sent = 0;
-	} else if (!b->sent) {
-		b->window_ns = bpf_ktime_get_ns();
-	}
-	b->sent++;
-	s->suppressed_streak = 0;
-	return true;
-}
-
+/* A sampled drop event, within the per-CPU budget (event_budget.h), to
+ * drop's own ring and to the node's monitor (monitor.h). */
 static __always_inline void send_event(struct xdp_md *ctx,
 				       const struct drop_config *c,
 				       struct drop_scratch *s, __u32 reason,
@@ -226,16 +195,12 @@ static __always_inline void send_event(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct drop_event *e;
-	__u32 i;
+	struct drop_event *e = &s->ev;
+	__u32 i, zero = 0;
 
-	if (!event_budget_take(c, s)) {
+	if (!event_budget_take(bpf_map_lookup_elem(&drop_event_budget, &zero),
+			       c->knob[DROP_CFG_EVENT_RATE])) {
 		stat_add(DROP_STAT_EVENTS_SUPPRESSED, 0);
-		return;
-	}
-	e = bpf_ringbuf_reserve(&drop_events, sizeof(*e), 0);
-	if (!e) {
-		stat_add(DROP_STAT_EVENTS_LOST, 0);
 		return;
 	}
 	e->hdr.type = EBPFNET_EV_DROP;
@@ -247,9 +212,8 @@ static __always_inline void send_event(struct xdp_md *ctx,
 	e->reason = reason;
 	e->pkt_len = data_end - data;
 	e->pad = 0;
-	/* A reserved record holds old ring contents: zero what the frame
-	 * does not fill. Then byte by byte against data_end
-	 * (bpf_xdp_load_bytes is 5.18+). */
+	/* Zero what the frame does not fill (the previous event's bytes).
+	 * Then byte by byte against data_end (bpf_xdp_load_bytes is 5.18+). */
 	__builtin_memset(e->data, 0, sizeof(e->data));
 	for (i = 0; i < DROP_EVENT_BYTES; i++) {
 		__u8 *b = data + i;
@@ -259,8 +223,11 @@ static __always_inline void send_event(struct xdp_md *ctx,
 		e->data[i] = *b;
 	}
 	e->cap_len = i;
-	bpf_ringbuf_submit(e, 0);
-	stat_add(DROP_STAT_EVENTS_SENT, 0);
+	if (bpf_ringbuf_output(&drop_events, e, sizeof(*e), 0))
+		stat_add(DROP_STAT_EVENTS_LOST, 0);
+	else
+		stat_add(DROP_STAT_EVENTS_SENT, 0);
+	monitor_output(e, sizeof(*e));
 }
 
 static __always_inline int drop_packet(struct xdp_md *ctx,

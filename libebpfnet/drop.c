@@ -24,6 +24,7 @@
 #include "drop_internal.h"
 #include "internal.h"
 #include "maps.h"
+#include "monitor.h"
 #include "percpu.h"
 #include "pinned.h"
 #include "stage.h"
@@ -680,6 +681,8 @@ static int load(struct ebpfnet_drop *drop, uint32_t opts_max_rules,
 	if (!drop->skel)
 		return ebpfnet__pinned_open_error(&drop->pins, -errno);
 	err = prepare_maps(drop, max_rules);
+	if (!err)
+		err = ebpfnet__monitor_prepare(drop->pins.pin_root, drop->skel->obj);
 	if (err)
 		return err;
 	err = drop_bpf__load(drop->skel);
@@ -728,6 +731,7 @@ struct ebpfnet_drop *ebpfnet_drop_open(const struct ebpfnet_drop_opts *opts)
 	}
 	if (err) {
 		ebpfnet__stage_undo_open(&drop->pins, drop->chain, created);
+		ebpfnet__monitor_release(drop->pins.pin_root);
 		goto fail;
 	}
 	ebpfnet__pinned_unlock(&drop->pins);
@@ -747,6 +751,7 @@ void ebpfnet_drop_destroy(struct ebpfnet_drop *drop)
 	ebpfnet__stage_remove_if_empty(&drop->pins, drop->chain, XDP_STAGE_DROP,
 				       drop->skel ? map_fd(drop->skel->maps.drop_rules) : -1,
 				       NULL, "it has no rule and no interface");
+	ebpfnet__monitor_release(drop->pins.pin_root);
 	ring_buffer__free(drop->rb);
 	if (drop->conf)
 		munmap(drop->conf, drop->conf_len);
@@ -808,10 +813,11 @@ int ebpfnet_drop_detach(struct ebpfnet_drop *drop, const char *ifname)
 		return ebpfnet__err(err);
 	err = ebpfnet__stage_disable(drop->chain, XDP_STAGE_DROP, DROP_OBJECT,
 				     ifname, &left);
-	if (!err && left == 0)
+	if (!err && left == 0) {
 		ebpfnet__stage_remove(&drop->pins, drop->chain, XDP_STAGE_DROP,
 				      "detached from its last interface");
-	else if (!err && left < 0)
+		ebpfnet__monitor_release(drop->pins.pin_root);
+	} else if (!err && left < 0)
 		pr_warn("drop: cannot tell whether other interfaces still use the filter: %s",
 			ebpfnet_strerror(left));
 	ebpfnet__pinned_unlock(&drop->pins);

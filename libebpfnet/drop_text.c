@@ -650,22 +650,6 @@ int ebpfnet_drop_rule_format(const struct ebpfnet_drop_rule *rule,
 	return ebpfnet__format_result(&sb);
 }
 
-/* RFC 3339, UTC, nanoseconds. */
-static void put_time(struct ebpfnet_sbuf *sb, uint64_t time_ns)
-{
-	time_t secs = (time_t)(time_ns / 1000000000ull);
-	struct tm tm;
-
-	if (!gmtime_r(&secs, &tm)) {
-		ebpfnet__sbuf_printf(sb, "%" PRIu64, time_ns);
-		return;
-	}
-	ebpfnet__sbuf_printf(sb, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ",
-			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			     tm.tm_hour, tm.tm_min, tm.tm_sec,
-			     (unsigned int)(time_ns % 1000000000ull));
-}
-
 static void put_reason(struct ebpfnet_sbuf *sb, uint32_t reason)
 {
 	const char *name = name_of(reason_names, reason);
@@ -698,7 +682,7 @@ int ebpfnet_drop_event_format(const struct ebpfnet_drop_event *event,
 	ebpfnet__sbuf_init(&sb, buf, len);
 	if (format == EBPFNET_FORMAT_JSON) {
 		ebpfnet__sbuf_printf(&sb, "{\"time\":\"");
-		put_time(&sb, e.time_ns);
+		ebpfnet__sbuf_rfc3339(&sb, e.time_ns);
 		ebpfnet__sbuf_printf(&sb, "\",\"ifindex\":%" PRIu32 ",\"rule\":%" PRIu32
 				     ",\"reason\":\"", e.ifindex, e.rule_id);
 		put_reason(&sb, e.reason);
@@ -707,7 +691,7 @@ int ebpfnet_drop_event_format(const struct ebpfnet_drop_event *event,
 		put_hex(&sb, e.data, e.cap_len);
 		ebpfnet__sbuf_printf(&sb, "\"}");
 	} else {
-		put_time(&sb, e.time_ns);
+		ebpfnet__sbuf_rfc3339(&sb, e.time_ns);
 		ebpfnet__sbuf_printf(&sb, " ifindex %" PRIu32 " rule %" PRIu32
 				     " reason ", e.ifindex, e.rule_id);
 		put_reason(&sb, e.reason);

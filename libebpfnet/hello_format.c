@@ -143,21 +143,11 @@ static void json_key_bool(struct ebpfnet_sbuf *sb, const char *key,
 static void format_json(struct ebpfnet_sbuf *sb,
 			const struct ebpfnet_hello_event *event)
 {
-	time_t secs = (time_t)(event->time_ns / 1000000000ull);
-	uint32_t nsec = (uint32_t)(event->time_ns % 1000000000ull);
-	struct tm tm;
 	uint32_t i;
 
-	/* gmtime_r cannot fail for a time_t from a uint64 of nanoseconds
-	 * (year 2554 at most); keep the output valid JSON if it ever does. */
-	if (!gmtime_r(&secs, &tm))
-		memset(&tm, 0, sizeof(tm));
-	ebpfnet__sbuf_printf(sb,
-			     "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%09" PRIu32
-			     "Z\",\"time_ns\":%" PRIu64,
-			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-			     tm.tm_hour, tm.tm_min, tm.tm_sec, nsec,
-			     event->time_ns);
+	ebpfnet__sbuf_printf(sb, "{\"time\":\"");
+	ebpfnet__sbuf_rfc3339(sb, event->time_ns);
+	ebpfnet__sbuf_printf(sb, "\",\"time_ns\":%" PRIu64, event->time_ns);
 	ebpfnet__sbuf_printf(sb,
 			     ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
 			     ",\"ppid\":%" PRIu32 ",\"uid\":%" PRIu32

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <ebpfnet/core.h>
 
@@ -142,6 +143,12 @@ void ebpfnet__sbuf_putc(struct ebpfnet_sbuf *sb, char c);
 /* A JSON string literal (with quotes) of n bytes: escapes quotes,
  * backslashes and control characters; invalid UTF-8 becomes U+FFFD. */
 void ebpfnet__sbuf_json_str(struct ebpfnet_sbuf *sb, const char *s, size_t n);
+/* A wall clock time (ns since the epoch) in RFC 3339, UTC, with
+ * nanoseconds: 2026-11-21T10:00:00.123456789Z (no quotes). */
+void ebpfnet__sbuf_rfc3339(struct ebpfnet_sbuf *sb, uint64_t time_ns);
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 when the
+ * bytes there are not one (overlong forms, surrogates, past U+10FFFF). */
+size_t ebpfnet__utf8_seq_len(const unsigned char *s, size_t n);
 /* Text for a terminal: printable ASCII and valid UTF-8 as they are,
  * backslash as "\\", everything else as "\xNN". */
 void ebpfnet__sbuf_text_str(struct ebpfnet_sbuf *sb, const char *s, size_t n);

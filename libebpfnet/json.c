@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -66,7 +67,7 @@ void ebpfnet__sbuf_printf(struct ebpfnet_sbuf *sb, const char *fmt, ...)
  * bytes there are not one (overlong forms, surrogates and code points past
  * U+10FFFF are invalid).
  */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+size_t ebpfnet__utf8_seq_len(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
 	size_t len, i;
@@ -121,7 +122,7 @@ void ebpfnet__sbuf_json_str(struct ebpfnet_sbuf *sb, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		seq = utf8_seq_len(p + i, n - i);
+		seq = ebpfnet__utf8_seq_len(p + i, n - i);
 		if (!seq) {
 			sbuf_put(sb, "\\ufffd", 6);
 			i++;
@@ -152,7 +153,7 @@ void ebpfnet__sbuf_text_str(struct ebpfnet_sbuf *sb, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		seq = utf8_seq_len(p + i, n - i);
+		seq = ebpfnet__utf8_seq_len(p + i, n - i);
 		/* C1 controls (U+0080..U+009F, 0xc2 0x80..0x9f) steer some
 		 * terminals as ESC does: escape them like invalid bytes. */
 		if (!seq || (seq == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {
@@ -178,4 +179,19 @@ int ebpfnet_json_string(const char *s, char *buf, size_t len)
 	if (sb.need > INT32_MAX)
 		return ebpfnet__err(-EOVERFLOW);
 	return (int)sb.need;
+}
+
+void ebpfnet__sbuf_rfc3339(struct ebpfnet_sbuf *sb, uint64_t time_ns)
+{
+	time_t secs = (time_t)(time_ns / 1000000000ull);
+	struct tm tm;
+
+	/* gmtime_r cannot fail for a time_t from a uint64 of nanoseconds
+	 * (year 2554 at most); keep the output well-formed if it ever does. */
+	if (!gmtime_r(&secs, &tm))
+		memset(&tm, 0, sizeof(tm));
+	ebpfnet__sbuf_printf(sb, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			     tm.tm_hour, tm.tm_min, tm.tm_sec,
+			     (unsigned int)(time_ns % 1000000000ull));
 }

@@ -13,9 +13,11 @@
 
 struct bpf_object;
 
-/* Point the monitor maps of obj (when it has them) at
- * <pin_root>/monitor/..., creating the directory (pin_dir rules). Call
- * before bpf_object__load(). */
+/* Make sure the monitor's pins exist under <pin_root>/monitor/ (created
+ * when missing: pin_dir rules), then point the monitor maps of obj, when
+ * it has them, at those pins. obj may be NULL (a reader such as flow,
+ * whose own programs do not write to the monitor). Call before
+ * bpf_object__load(). */
 int ebpfnet__monitor_prepare(const char *pin_root, struct bpf_object *obj);
 
 /* The pinned ring's fd (-ENOENT, not logged, when there is none). */

@@ -213,12 +213,8 @@ enum drop_stat {
 	DROP_STAT_NR = 9,
 };
 
-/* Per-CPU token bucket of the sampled events (drop_event_budget). */
-struct drop_event_budget {
-	__u64 window_ns;  /* start of the current one-second window */
-	__u32 sent;       /* events sent in it */
-	__u32 pad;
-};
+/* The per-CPU budget of the sampled events (map drop_event_budget) is a
+ * struct event_budget (event_budget.h). */
 
 /* The drop_events ring buffer record. */
 #define DROP_EVENT_VERSION 1

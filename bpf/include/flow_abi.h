@@ -27,7 +27,8 @@
  * carrying up to FLOW_DNS_MAX bytes of the DNS message (TCP: the 2-byte
  * length prefix skipped; only a message that starts in this segment).
  * One packet sends at most one flow export (the most important kind:
- * END > FLAGS > NEW > INTERVAL) plus a DNS record. Idle and evicted
+ * END > NEW > FLAGS > INTERVAL; a NEW record carries its packet's flags)
+ * plus a DNS record. Idle and evicted
  * flows are found by the library's sweep, not here.
  */
 #ifndef EBPFNET_FLOW_ABI_H

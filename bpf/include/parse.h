@@ -54,6 +54,12 @@ struct pkt {
  * Parse [data, data_end) into *p (zeroed first). Returns PARSE_OK,
  * PARSE_NOT_IP or PARSE_MALFORMED. Defined in parse_impl.h as a static
  * __always_inline function so that each program inlines it.
+ *
+ * parse_pkt_frame(data, data_end, frame_len, p) is the same for a frame
+ * of frame_len bytes of which [data, data_end) holds at least the
+ * headers: the IP datagram may run past data_end (a TC program's skb
+ * with paged payload, GSO). Headers are still read only below data_end.
+ * parse_skb.h does it for TC programs.
  */
 #include "parse_impl.h"
 

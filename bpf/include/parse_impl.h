@@ -153,7 +153,8 @@ static __always_inline int parse_l4(void *data, void *data_end, __u32 off,
 
 /* The IPv4 header at *off; on PARSE_OK, *off is where L4 starts and
  * *end_off where the datagram ends. */
-static __always_inline int parse_ipv4(void *data, void *data_end, __u32 *off,
+static __always_inline int parse_ipv4(void *data, void *data_end,
+				      __u32 frame_len, __u32 *off,
 				      __u32 *end_off, struct pkt *p)
 {
 	struct iphdr *iph = data + *off;
@@ -166,7 +167,7 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 *off,
 		return PARSE_MALFORMED;
 	hdr_len = iph->ihl * 4;
 	tot_len = bpf_ntohs(iph->tot_len);
-	if (tot_len < hdr_len || data + *off + tot_len > data_end)
+	if (tot_len < hdr_len || *off + tot_len > frame_len)
 		return PARSE_MALFORMED;
 
 	p->family = PKT_FAMILY_IPV4;
@@ -189,7 +190,8 @@ static __always_inline int parse_ipv4(void *data, void *data_end, __u32 *off,
 
 /* The IPv6 header at *off and its extension headers; on PARSE_OK, *off
  * is where L4 starts and *end_off where the datagram ends. */
-static __always_inline int parse_ipv6(void *data, void *data_end, __u32 *off_p,
+static __always_inline int parse_ipv6(void *data, void *data_end,
+				      __u32 frame_len, __u32 *off_p,
 				      __u32 *end_off_p, struct pkt *p)
 {
 	__u32 off = *off_p, end_off, len, units;
@@ -203,7 +205,7 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 *off_p,
 	if (ip6->version != 6)
 		return PARSE_MALFORMED;
 	len = sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
-	if (len > 0xffff || data + off + len > data_end) /* l3_len is 16-bit */
+	if (len > 0xffff || off + len > frame_len) /* l3_len is 16-bit */
 		return PARSE_MALFORMED;
 
 	p->family = PKT_FAMILY_IPV6;
@@ -262,7 +264,10 @@ static __always_inline int parse_ipv6(void *data, void *data_end, __u32 *off_p,
 	return PARSE_OK;
 }
 
-static __always_inline int parse_pkt(void *data, void *data_end, struct pkt *p)
+/* The frame is frame_len bytes from data; [data, data_end) holds at least
+ * its headers (TC: the linear part of an skb whose payload may be paged). */
+static __always_inline int parse_pkt_frame(void *data, void *data_end,
+					   __u32 frame_len, struct pkt *p)
 {
 	struct parse_eth_hdr *eth = data;
 	struct parse_vlan_hdr *vh;
@@ -296,14 +301,19 @@ static __always_inline int parse_pkt(void *data, void *data_end, struct pkt *p)
 	p->l3_off = off;
 
 	if (proto == bpf_htons(ETH_P_IP))
-		ret = parse_ipv4(data, data_end, &off, &end_off, p);
+		ret = parse_ipv4(data, data_end, frame_len, &off, &end_off, p);
 	else if (proto == bpf_htons(ETH_P_IPV6))
-		ret = parse_ipv6(data, data_end, &off, &end_off, p);
+		ret = parse_ipv6(data, data_end, frame_len, &off, &end_off, p);
 	else
 		return PARSE_NOT_IP;
 	if (ret != PARSE_OK)
 		return ret;
 	return parse_l4(data, data_end, off, end_off, p);
+}
+
+static __always_inline int parse_pkt(void *data, void *data_end, struct pkt *p)
+{
+	return parse_pkt_frame(data, data_end, (__u32)(data_end - data), p);
 }
 
 #endif /* __bpf__ */

@@ -99,7 +99,7 @@ struct ebpfnet_flow_counter {
  * source and destination are those of the packet that caused the record
  * (is_reply: it went from the responder to the initiator); snapshot,
  * idle and evicted records are in the initiator's direction. */
-struct ebpfnet_flow {
+struct ebpfnet_flow_record {
 	size_t sz;
 	uint64_t time_ns;            /* wall clock (ns since the epoch) */
 	uint64_t first_ns;           /* wall clock of the first packet */
@@ -162,7 +162,7 @@ struct ebpfnet_flow_dns {
 	uint16_t n_answers;          /* ANCOUNT as parsed */
 };
 
-typedef int (*ebpfnet_flow_fn)(void *ctx, const struct ebpfnet_flow *flow);
+typedef int (*ebpfnet_flow_fn)(void *ctx, const struct ebpfnet_flow_record *flow);
 typedef int (*ebpfnet_flow_dns_fn)(void *ctx, const struct ebpfnet_flow_dns *dns);
 
 struct ebpfnet_flow_opts {
@@ -249,7 +249,7 @@ EBPFNET_API void ebpfnet_flow_destroy(struct ebpfnet_flow *flow);
  * JSON: one object {"flow":{...},"node_name":...,"time":...} with
  * Hubble's field names plus "packets"/"bytes". node_name NULL: the
  * host name. snprintf-like return; -EINVAL on bad arguments. */
-EBPFNET_API int ebpfnet_flow_format(const struct ebpfnet_flow *flow,
+EBPFNET_API int ebpfnet_flow_format(const struct ebpfnet_flow_record *flow,
 				    enum ebpfnet_format format,
 				    const char *node_name, char *buf, size_t len);
 EBPFNET_API int ebpfnet_flow_dns_format(const struct ebpfnet_flow_dns *dns,
@@ -285,7 +285,7 @@ struct ebpfnet_flow_metrics;
 EBPFNET_API struct ebpfnet_flow_metrics *ebpfnet_flow_metrics_new(void);
 EBPFNET_API void ebpfnet_flow_metrics_free(struct ebpfnet_flow_metrics *m);
 EBPFNET_API int ebpfnet_flow_metrics_add_flow(struct ebpfnet_flow_metrics *m,
-					      const struct ebpfnet_flow *flow);
+					      const struct ebpfnet_flow_record *flow);
 EBPFNET_API int ebpfnet_flow_metrics_add_dns(struct ebpfnet_flow_metrics *m,
 					     const struct ebpfnet_flow_dns *dns);
 /* Set the lost-event totals from the observer's stats. */
@@ -317,7 +317,7 @@ struct ebpfnet_flow_map;
 EBPFNET_API struct ebpfnet_flow_map *ebpfnet_flow_map_new(void);
 EBPFNET_API void ebpfnet_flow_map_free(struct ebpfnet_flow_map *map);
 EBPFNET_API int ebpfnet_flow_map_add(struct ebpfnet_flow_map *map,
-				     const struct ebpfnet_flow *flow);
+				     const struct ebpfnet_flow_record *flow);
 /* Graphviz DOT; snprintf-like. */
 EBPFNET_API int ebpfnet_flow_map_dot(const struct ebpfnet_flow_map *map,
 				     char *buf, size_t len);
