@@ -24,6 +24,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/neighbour.h>
+#include <netlink/route/qdisc.h>
 #include <netlink/socket.h>
 
 #include "internal.h"
@@ -401,4 +402,34 @@ int ebpfnet__nexthop(int family, const uint8_t *addr, int timeout_ms,
 		return ebpfnet__err(err);
 	*ifindex = rt.oif;
 	return 0;
+}
+
+/* ---- the clsact qdisc ------------------------------------------------------ */
+
+int ebpfnet__has_clsact(uint32_t ifindex)
+{
+	struct nl_sock *sk = route_socket();
+	struct nl_cache *cache = NULL;
+	struct rtnl_qdisc *q;
+	int err, found = 0;
+
+	if (!sk)
+		return -EIO;
+	err = rtnl_qdisc_alloc_cache(sk, &cache);
+	if (err < 0) {
+		pr_warn("netlink: cannot list the qdiscs: %s", nl_geterror(err));
+		nl_socket_free(sk);
+		return -EIO;
+	}
+	/* clsact (like ingress) sits at parent TC_H_CLSACT, handle ffff: */
+	q = rtnl_qdisc_get_by_parent(cache, (int)ifindex, TC_H_CLSACT);
+	if (q) {
+		const char *kind = rtnl_tc_get_kind(TC_CAST(q));
+
+		found = kind && !strcmp(kind, "clsact");
+		rtnl_qdisc_put(q);
+	}
+	nl_cache_free(cache);
+	nl_socket_free(sk);
+	return found;
 }

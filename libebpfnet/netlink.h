@@ -19,4 +19,9 @@
 int ebpfnet__nexthop(int family, const uint8_t *addr, int timeout_ms,
 		     uint8_t mac[6], uint32_t *ifindex);
 
+/* 1 when ifindex has a clsact qdisc, 0 when not, -EIO (logged). Lets
+ * tc.c create the qdisc only when missing: creating it again fails in the
+ * kernel with a message libbpf would print. */
+int ebpfnet__has_clsact(uint32_t ifindex);
+
 #endif /* EBPFNET_NETLINK_H */

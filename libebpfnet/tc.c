@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "internal.h"
+#include "netlink.h"
 #include "tc.h"
 
 #define TC_HANDLE 1
@@ -71,7 +72,11 @@ int ebpfnet__tc_attach(uint32_t ifindex, bool ingress, enum ebpfnet__tc_prio pri
 	if (err)
 		return ebpfnet__err(err);
 	hook_init(&hook, ifindex, ingress);
-	err = bpf_tc_hook_create(&hook);
+	err = ebpfnet__has_clsact(ifindex);
+	if (err == 0)
+		err = bpf_tc_hook_create(&hook);
+	else if (err > 0)
+		err = 0;
 	if (err && err != -EEXIST) {
 		pr_warn("tc: cannot add the clsact qdisc on %s: %s",
 			iface_name(ifindex, name), ebpfnet_strerror(err));

@@ -82,6 +82,7 @@ var() {
 # Every workload serves all three ports: a verdict is the policy's, never a
 # missing server's.
 start_servers() {
+	# shellcheck disable=SC2034  # pid: set by ns_spawn (it kills them at cleanup)
 	local w pid i
 	for w in "${WORKLOADS[@]}"; do
 		ns_spawn "$(var "$w" ns)" pid python3 "$TCP" serve --for 600 80 5432 8080 \
