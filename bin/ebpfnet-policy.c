@@ -25,8 +25,10 @@
 #include <ebpfnet/ebpfnet.h>
 
 #include "cli_follow.h"
+#include "cli_iface.h"
 #include "cli_msgs.h"
 #include "cli_out.h"
+#include "cli_pinned.h"
 #include "policy_args.h"
 
 const char cli_program[] = "ebpfnet-policy";
@@ -99,43 +101,25 @@ static int format_verdict(const void *obj, enum ebpfnet_format format,
 
 /* ---- the policy ---------------------------------------------------------- */
 
-/*
- * How a command opens the node's policy. Only the commands that make
- * something create it: the others have nothing to work on without it.
- * OPEN_QUIET: when there is none, -ENOENT and no error line.
- */
-enum open_how { OPEN_EXISTING, OPEN_CREATE, OPEN_QUIET };
-
 static int on_verdict(void *ctx, const struct ebpfnet_policy_verdict_event *v);
 
-static const char *pin_root(const struct cli *cli)
-{
-	return cli->args.pin_root ? cli->args.pin_root : EBPFNET_PIN_ROOT_DEFAULT;
-}
-
-static int open_policy(struct cli *cli, enum open_how how)
+/* Only the commands that make something create the policy: the others
+ * have nothing to work on without it. */
+static int open_policy(struct cli *cli, enum cli_open_how how)
 {
 	EBPFNET_OPTS(ebpfnet_policy_opts, opts,
 		.pin_root = cli->args.pin_root,
 		.on_verdict = cli->follow ? on_verdict : NULL,
 		.ctx = cli,
-		.open_existing = how != OPEN_CREATE);
-	int err;
+		.open_existing = how != CLI_OPEN_CREATE);
 
 	cli_msgs_reset_reason();
 	cli->pol = ebpfnet_policy_open(&opts);
 	if (cli->pol)
 		return CLI_EXIT_OK;
-	err = cli_neg_errno();
-	if (err == -ENOENT && how == OPEN_QUIET) {
-		/* the library's "there is none" is no warning here */
-		cli_msgs_discard();
-		return -ENOENT;
-	}
-	if (err == -ENOENT)
-		return cli_error("there is no policy under %s (add an endpoint or apply a policy first)",
-				 pin_root(cli));
-	return cli_fail(err, "cannot open the policy under %s", pin_root(cli));
+	return cli_open_failed(how, "policy",
+			       "add an endpoint or apply a policy first",
+			       cli_pin_root(cli->args.pin_root));
 }
 
 /* After a listing callback stopped early or the library failed: close a
@@ -221,7 +205,7 @@ static int list_endpoint(void *ctx, const struct ebpfnet_policy_endpoint *ep)
 
 static int cmd_endpoint_list(struct cli *cli)
 {
-	int rc = open_policy(cli, OPEN_QUIET);
+	int rc = open_policy(cli, CLI_OPEN_EXISTING_QUIET);
 
 	/* no policy state: no endpoint */
 	if (rc == -ENOENT) {
@@ -268,13 +252,14 @@ static int cmd_endpoint_add(struct cli *cli)
 	int rc;
 
 	/* what the command line names is judged before anything is created */
-	if (strlen(ifname) >= IF_NAMESIZE || !if_nametoindex(ifname))
-		return cli_fail(-ENODEV, "cannot find interface '%s'", ifname);
+	rc = cli_iface_check(ifname);
+	if (rc != CLI_EXIT_OK)
+		return rc;
 	cli_msgs_reset_reason();
 	rc = ebpfnet_policy_identity(cli->args.labels, &identity);
 	if (rc)
 		return cli_fail(rc, "invalid labels '%s'", cli->args.labels);
-	rc = open_policy(cli, OPEN_CREATE);
+	rc = open_policy(cli, CLI_OPEN_CREATE);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli_msgs_reset_reason();
@@ -299,7 +284,7 @@ static int cmd_endpoint_add(struct cli *cli)
 static int cmd_endpoint_del(struct cli *cli)
 {
 	const char *ifname = cli->args.ops[0];
-	int rc = open_policy(cli, OPEN_EXISTING);
+	int rc = open_policy(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -419,7 +404,7 @@ static int cmd_apply(struct cli *cli)
 	for (i = 0; rc == CLI_EXIT_OK && i < cli->args.nops; i++)
 		rc = read_one(&t, cli->args.ops[i], i);
 	if (rc == CLI_EXIT_OK)
-		rc = open_policy(cli, OPEN_CREATE);
+		rc = open_policy(cli, CLI_OPEN_CREATE);
 	if (rc == CLI_EXIT_OK) {
 		cli_msgs_reset_reason();
 		rc = ebpfnet_policy_apply(cli->pol, t.buf, t.len, err, sizeof(err));
@@ -437,7 +422,7 @@ static int cmd_apply(struct cli *cli)
 static int cmd_delete(struct cli *cli)
 {
 	const char *name = cli->args.ops[0];
-	int rc = open_policy(cli, OPEN_EXISTING);
+	int rc = open_policy(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -494,7 +479,7 @@ static int verdicts_rule(void *ctx, const struct ebpfnet_policy_rule_info *r)
 /* verdicts without --follow: every rule's counters. */
 static int cmd_rule_counters(struct cli *cli)
 {
-	int rc = open_policy(cli, OPEN_QUIET);
+	int rc = open_policy(cli, CLI_OPEN_EXISTING_QUIET);
 
 	if (rc == -ENOENT) {
 		if (json(cli))
@@ -602,7 +587,7 @@ static int list_policy(void *ctx, const struct ebpfnet_policy_info *p)
 
 static int cmd_list(struct cli *cli)
 {
-	int rc = open_policy(cli, OPEN_QUIET);
+	int rc = open_policy(cli, CLI_OPEN_EXISTING_QUIET);
 
 	if (rc == -ENOENT) {
 		if (json(cli))
@@ -692,7 +677,7 @@ static int cmd_trace(struct cli *cli)
 	const char *text;
 	char *explanation;
 	size_t len;
-	int rc = open_policy(cli, OPEN_EXISTING);
+	int rc = open_policy(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -762,7 +747,7 @@ static int cmd_status(struct cli *cli)
 {
 	EBPFNET_OPTS(ebpfnet_policy_stats, stats);
 	size_t i;
-	int rc = open_policy(cli, OPEN_EXISTING);
+	int rc = open_policy(cli, CLI_OPEN_EXISTING);
 
 	if (rc == CLI_EXIT_OK)
 		rc = read_stats(cli, &stats);
@@ -770,10 +755,10 @@ static int cmd_status(struct cli *cli)
 		return rc;
 	if (json(cli)) {
 		out("{");
-		if (put_json_field(cli, "pin_root", pin_root(cli)))
+		if (put_json_field(cli, "pin_root", cli_pin_root(cli->args.pin_root)))
 			return cli_fail(cli->out.format_err, "cannot format the output");
 	} else {
-		out("%-20s %s\n", "pin_root", pin_root(cli));
+		out("%-20s %s\n", "pin_root", cli_pin_root(cli->args.pin_root));
 	}
 	for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
 		if (json(cli))
@@ -789,7 +774,7 @@ static int cmd_status(struct cli *cli)
 
 static int cmd_set_events(struct cli *cli)
 {
-	int rc = open_policy(cli, OPEN_EXISTING);
+	int rc = open_policy(cli, CLI_OPEN_EXISTING);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
@@ -827,7 +812,7 @@ static int cmd_follow(struct cli *cli)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli->follow = true;
-	rc = open_policy(cli, OPEN_EXISTING);
+	rc = open_policy(cli, CLI_OPEN_EXISTING);
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli_msgs_release();

@@ -667,7 +667,14 @@ static int handle_monitor(void *ctx, void *data, size_t size)
 		pr_warn("flow: skipped a malformed monitor record of %zu bytes", size);
 		return 0;
 	}
-	return deliver(flow, &rec);
+	err = deliver(flow, &rec);
+	/* As in Hubble, a denied packet is a policy verdict and a drop. */
+	if (!err && rec.kind == EBPFNET_FLOW_POLICY &&
+	    rec.verdict == EBPFNET_FLOW_VERDICT_DROPPED) {
+		rec.kind = EBPFNET_FLOW_DROP;
+		err = deliver(flow, &rec);
+	}
+	return err;
 }
 
 /* ---- removal ----------------------------------------------------------------- */

@@ -566,8 +566,10 @@ int ebpfnet_flow_map_add(struct ebpfnet_flow_map *map,
 	e = edge_commit(map, c, from, to, flow->proto);
 	if (c->trace)
 		count_trace(map, c, e, flow);
-	else if (flow->verdict == EBPFNET_FLOW_VERDICT_DROPPED)
+	else if (flow->kind == EBPFNET_FLOW_DROP)
 		e->dropped++; /* a dropped packet (drop object or policy) */
+	else if (flow->verdict == EBPFNET_FLOW_VERDICT_DROPPED)
+		; /* a denied verdict: its packet comes as a DROP record too */
 	else
 		count_verdict(e, flow->verdict);
 	change_release(c); /* what was prepared and not used */

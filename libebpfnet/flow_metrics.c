@@ -404,9 +404,10 @@ static size_t flow_incs(const struct ebpfnet_flow_record *flow,
 	const char *family = family_name(flow->family);
 	const char *proto = proto_name(flow->proto);
 	bool forwarded = flow->verdict == EBPFNET_FLOW_VERDICT_FORWARDED;
+	/* a denied packet comes twice, as a POLICY verdict and as a DROP
+	 * record (as in Hubble): per-packet counters take the DROP one */
 	bool packet_kind = flow->kind == EBPFNET_FLOW_NEW ||
-			   flow->kind == EBPFNET_FLOW_DROP ||
-			   flow->kind == EBPFNET_FLOW_POLICY;
+			   flow->kind == EBPFNET_FLOW_DROP;
 	size_t n = 0;
 
 	if (flow->kind == EBPFNET_FLOW_DROP)
@@ -417,7 +418,7 @@ static size_t flow_incs(const struct ebpfnet_flow_record *flow,
 		push(incs, &n, FM_FLOWS_PROCESSED, "Trace",
 		     name_or_empty(ebpfnet_flow_obs_name(flow->obs)), verdict);
 
-	if (flow->verdict == EBPFNET_FLOW_VERDICT_DROPPED)
+	if (flow->kind == EBPFNET_FLOW_DROP)
 		push(incs, &n, FM_DROP,
 		     name_or_empty(ebpfnet_flow_drop_reason_name(flow->drop_reason)),
 		     proto, NULL);

@@ -25,7 +25,8 @@ usage: $0 [BUILD_DIR] [OPTION]...
   BUILD_DIR       meson build directory (default \$EBPFNET_BUILD_ROOT, else ./build)
   --count N       packets per flood, at most (default 1000000)
   --seconds S     seconds per flood, at most (default 10, at most 60)
-  --rounds R      rounds of each measurement; the median is shown (default 3)
+  --rounds R      floods and compile runs per configuration; the median
+                  is shown (default 3; the test runs always take 5)
   --repeat N      BPF_PROG_TEST_RUN repeats per run (default 1000000)
   --runs M        single runs per round for new connections (default 20000)
   --sizes "N..."  rule counts over veth (default "10 100 1000 10000")
@@ -98,7 +99,7 @@ netns_need nft
 # ---- part 1: ns per packet ---------------------------------------------------
 
 if [ "$do_testrun" = 1 ]; then
-	timeout 900 "$bench" testrun --repeat "$repeat" --rounds "$rounds" \
+	timeout 900 "$bench" testrun --repeat "$repeat" --rounds 5 \
 		--runs "$runs" || die "the test run benchmark failed"
 	echo
 fi

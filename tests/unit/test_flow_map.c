@@ -193,6 +193,8 @@ static void feed_small(struct ebpfnet_flow_map *map)
 	f.drop_reason = EBPFNET_FLOW_DROP_POLICY_DENIED;
 	f.dst.labels = server_labels;
 	add(map, &f);
+	f.kind = EBPFNET_FLOW_DROP; /* the same packet, as the observer sends it */
+	add(map, &f);
 }
 
 START_TEST(test_small_graph)

@@ -283,11 +283,15 @@ START_TEST(test_drops_and_verdicts)
 	f.src.port = f.dst.port = 0;
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(ebpfnet_flow_metrics_add_flow(m, &f), 0);
-	/* A policy default deny of UDP over IPv6. */
+	/* A policy default deny of UDP over IPv6: the verdict, then the
+	 * same packet as a drop (what the observer delivers). */
 	f = flow_rec(EBPFNET_FLOW_POLICY, EBPFNET_FLOW_VERDICT_DROPPED, AF_INET6,
 		     IPPROTO_UDP);
 	f.drop_reason = EBPFNET_FLOW_DROP_POLICY_DENIED;
 	ck_assert_int_eq(ebpfnet_flow_metrics_add_flow(m, &f), 0);
+	f.kind = EBPFNET_FLOW_DROP;
+	ck_assert_int_eq(ebpfnet_flow_metrics_add_flow(m, &f), 0);
+	f.kind = EBPFNET_FLOW_POLICY;
 	/* A policy allow: a verdict, no drop, no port (not a new flow). */
 	f.verdict = EBPFNET_FLOW_VERDICT_FORWARDED;
 	f.drop_reason = EBPFNET_FLOW_DROP_NONE;
@@ -298,7 +302,7 @@ START_TEST(test_drops_and_verdicts)
 	ck_assert_int_eq(ebpfnet_flow_metrics_add_flow(m, &f), 0);
 
 	t = expo(m);
-	ck_series(t, "hubble_flows_processed_total{type=\"Drop\",subtype=\"\",verdict=\"DROPPED\"}", 4);
+	ck_series(t, "hubble_flows_processed_total{type=\"Drop\",subtype=\"\",verdict=\"DROPPED\"}", 5);
 	ck_series(t, "hubble_flows_processed_total{type=\"PolicyVerdict\",subtype=\"\",verdict=\"DROPPED\"}", 1);
 	ck_series(t, "hubble_flows_processed_total{type=\"PolicyVerdict\",subtype=\"\",verdict=\"FORWARDED\"}", 1);
 	ck_series(t, "hubble_drop_total{reason=\"DROP_RULE\",protocol=\"ICMPv4\"}", 3);
