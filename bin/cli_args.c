@@ -20,6 +20,16 @@ int cli_usage_msg(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+int cli_parse_begin(const void *out, int argc, int min_argc, char **argv,
+		    char *err, size_t errlen)
+{
+	if (err && errlen)
+		err[0] = '\0';
+	if (!out || argc < min_argc || !argv)
+		return cli_usage_msg(err, errlen, "internal error: no arguments to parse");
+	return 0;
+}
+
 int cli_parse_number(const struct cli_number *number, const char *s,
 		     uint64_t *out, char *err, size_t errlen)
 {
@@ -43,6 +53,29 @@ int cli_parse_number(const struct cli_number *number, const char *s,
 		return cli_usage_msg(err, errlen, "invalid %s '%s': must be at least %llu",
 				     what, s, (unsigned long long)number->min);
 	*out = v;
+	return 0;
+}
+
+int cli_lookup_word(const char *const *words, const char *s)
+{
+	int i;
+
+	for (i = 0; words[i]; i++)
+		if (strcmp(words[i], s) == 0)
+			return i;
+	return -1;
+}
+
+int cli_parse_word(const char *what, const char *const *words,
+		   const char *expected, const char *s, int *out, char *err,
+		   size_t errlen)
+{
+	int i = cli_lookup_word(words, s);
+
+	if (i < 0)
+		return cli_usage_msg(err, errlen, "invalid %s '%s': expected %s",
+				     what, s, expected);
+	*out = i;
 	return 0;
 }
 

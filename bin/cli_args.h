@@ -18,6 +18,14 @@
 int cli_usage_msg(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * The start of a parse: err emptied; -1 with "internal error: no
+ * arguments to parse" in err when out or argv is NULL or argc is below
+ * min_argc, 0 otherwise.
+ */
+int cli_parse_begin(const void *out, int argc, int min_argc, char **argv,
+		    char *err, size_t errlen);
+
 /* What a number on the command line may be. */
 struct cli_number {
 	const char *what;       /* its name in the message: "--count", "rule id" */
@@ -34,19 +42,30 @@ struct cli_number {
 int cli_parse_number(const struct cli_number *number, const char *s,
 		     uint64_t *out, char *err, size_t errlen);
 
+/* Index of `s` in the NULL-terminated `words`, or -1. */
+int cli_lookup_word(const char *const *words, const char *s);
+
+/* A word among `words` for an option or operand: 0 with its index in
+ * *out, or -1 with "invalid <what> '<s>': expected <expected>" in err. */
+int cli_parse_word(const char *what, const char *const *words,
+		   const char *expected, const char *s, int *out, char *err,
+		   size_t errlen);
+
 /* The long name of the option whose val is `val` in `options` (ended by a
  * NULL name), or "?". */
 const char *cli_option_name(const struct option *options, int val);
 
 /*
  * The options the CLIs share, with one name, val, bound and meaning each:
- * --json, -v, -h, and where a CLI follows events, --count and --duration.
+ * --json, -v, -h, --pin-root where a CLI manages a pinned object, and
+ * where a CLI follows events, --count and --duration.
  * A CLI's own options take vals from 0x100 up.
  */
 enum {
 	CLI_OPT_JSON = 0x80,
 	CLI_OPT_COUNT,
 	CLI_OPT_DURATION,
+	CLI_OPT_PIN_ROOT,
 	CLI_OPT_VERBOSE = 'v',
 	CLI_OPT_HELP = 'h',
 };
@@ -57,7 +76,11 @@ enum {
 #define CLI_OPTION_DURATION { "duration", required_argument, NULL, CLI_OPT_DURATION }
 #define CLI_OPTION_VERBOSE { "verbose", no_argument, NULL, CLI_OPT_VERBOSE }
 #define CLI_OPTION_HELP { "help", no_argument, NULL, CLI_OPT_HELP }
+#define CLI_OPTION_PIN_ROOT { "pin-root", required_argument, NULL, CLI_OPT_PIN_ROOT }
 #define CLI_OPTION_END { NULL, 0, NULL, 0 }
+/* The global options of the CLIs of pinned objects. */
+#define CLI_OPTIONS_PINNED CLI_OPTION_PIN_ROOT, CLI_OPTION_JSON, \
+	CLI_OPTION_VERBOSE, CLI_OPTION_HELP
 
 /* Upper bound of --duration: one year. */
 #define CLI_DURATION_MAX 31536000u

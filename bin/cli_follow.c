@@ -3,8 +3,10 @@
 /* ppoll() */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -114,4 +116,21 @@ int cli_follow(int fd, uint32_t duration_s, int (*consume)(void *source),
 			return consume_error(out, n);
 	}
 	return CLI_EXIT_OK;
+}
+
+int cli_follow_events(int fd, uint32_t duration_s,
+		      int (*consume)(void *source), void *source,
+		      struct cli_out *out)
+{
+	if (fd < 0)
+		return cli_fail(fd, "cannot get the event file descriptor");
+	return cli_follow(fd, duration_s, consume, source, out);
+}
+
+void cli_follow_report(const char *what, uint64_t shown, uint64_t suppressed,
+		       uint64_t lost)
+{
+	fprintf(stderr, "%s: %" PRIu64 " %s shown; node-wide %" PRIu64
+		" suppressed by the rate limit, %" PRIu64 " lost\n",
+		cli_program, shown, what, suppressed, lost);
 }

@@ -29,4 +29,19 @@ int cli_catch_signals(void);
 int cli_follow(int fd, uint32_t duration_s, int (*consume)(void *source),
 	       void *source, struct cli_out *out);
 
+/*
+ * cli_follow() on the events of a pinned object (drop's events, policy's
+ * verdicts), fd as its library gave it: a negative errno is the error
+ * line "cannot get the event file descriptor".
+ */
+int cli_follow_events(int fd, uint32_t duration_s,
+		      int (*consume)(void *source), void *source,
+		      struct cli_out *out);
+
+/* The line on stderr after following a pinned object's events: `shown`
+ * <what> shown, and the node-wide counts of those the rate limit
+ * suppressed and of those lost. Lost events are never silent. */
+void cli_follow_report(const char *what, uint64_t shown, uint64_t suppressed,
+		       uint64_t lost);
+
 #endif /* EBPFNET_CLI_FOLLOW_H */

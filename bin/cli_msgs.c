@@ -125,6 +125,14 @@ int cli_usage_error(const char *msg)
 	return CLI_EXIT_USAGE;
 }
 
+int cli_parse_answer(int rc, const char *err, void (*usage)(FILE *out))
+{
+	if (rc < 0)
+		return cli_usage_error(err);
+	usage(stdout);
+	return fflush(stdout) == EOF ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+}
+
 int cli_neg_errno(void)
 {
 	return errno ? -errno : -EIO;

@@ -11,6 +11,7 @@
 #define EBPFNET_CLI_MSGS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* The program's name, defined by each binary. */
 extern const char cli_program[];
@@ -51,6 +52,13 @@ int cli_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 
 /* "<program>: error: <msg>" and "Try '<program> --help'."; CLI_EXIT_USAGE. */
 int cli_usage_error(const char *msg);
+
+/*
+ * What main() does with its parser's answer when it is not 0 (run): -1,
+ * a usage error with the reason in err (cli_usage_error()); 1, the help,
+ * written by usage() to stdout. The exit status.
+ */
+int cli_parse_answer(int rc, const char *err, void (*usage)(FILE *out));
 
 /* A failed call's errno as a negative code (never 0). */
 int cli_neg_errno(void);

@@ -60,6 +60,16 @@ int cli_out_emit(struct cli_out *out, const char *line)
 	return cli_out_full(out) ? CLI_OUT_STOP : 0;
 }
 
+int cli_out_emit_record(struct cli_out *out, cli_format_fn fn,
+			const void *obj, enum ebpfnet_format format)
+{
+	const char *line = cli_out_format(out, fn, obj, format);
+
+	if (!line)
+		return out->format_err;
+	return cli_out_emit(out, line);
+}
+
 int cli_out_put(struct cli_out *out, cli_format_fn fn, const void *obj,
 		enum ebpfnet_format format)
 {
@@ -93,6 +103,30 @@ int cli_out_finish(struct cli_out *out)
 		return cli_fail(out->write_err, "cannot write the output");
 	}
 	return CLI_EXIT_OK;
+}
+
+int cli_out_end(struct cli_out *out, int rc, int answer)
+{
+	int end;
+
+	if (rc != CLI_EXIT_OK && rc != answer)
+		return rc;
+	end = cli_out_finish(out);
+	if (end != CLI_EXIT_OK)
+		return end;
+	cli_msgs_release();
+	return rc;
+}
+
+int cli_out_list_failed(struct cli_out *out, bool json, const char *closing,
+			const char *format_what, int rc, const char *what)
+{
+	if (json)
+		fputs(closing, stdout);
+	fflush(stdout);
+	if (out->format_err)
+		return cli_fail(out->format_err, "cannot format %s", format_what);
+	return cli_fail(rc, "cannot list the %s", what);
 }
 
 bool cli_out_full(const struct cli_out *out)

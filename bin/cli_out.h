@@ -54,6 +54,11 @@ static inline enum ebpfnet_format cli_out_format_of(bool json)
 	return json ? EBPFNET_FORMAT_JSON : EBPFNET_FORMAT_TEXT;
 }
 
+/* A record's line: obj as fn formats it, emitted (cli_out_emit()): 0,
+ * CLI_OUT_STOP at the line limit, or an error (the format error kept). */
+int cli_out_emit_record(struct cli_out *out, cli_format_fn fn,
+			const void *obj, enum ebpfnet_format format);
+
 /* Print obj as fn formats it to stdout (no newline, not flushed):
  * 0, or the format error (kept in format_err). */
 int cli_out_put(struct cli_out *out, cli_format_fn fn, const void *obj,
@@ -66,6 +71,23 @@ int cli_out_put_json_string(struct cli_out *out, const char *s);
 /* The end of a command's output: stdout flushed. CLI_EXIT_OK, or the
  * error line "cannot write the output" (write_err set). */
 int cli_out_finish(struct cli_out *out);
+
+/*
+ * The end of a command that answered rc: when rc is CLI_EXIT_OK or
+ * `answer` (an exit status that is no failure, or CLI_EXIT_OK), the
+ * output finished (cli_out_finish()) and, when that went well, the
+ * messages held back shown. The exit status.
+ */
+int cli_out_end(struct cli_out *out, int rc, int answer);
+
+/*
+ * After a listing stopped early (rc: the library's walk's answer): in
+ * JSON, `closing` ("]\n") so what was printed is whole lines; then the
+ * error line, "cannot format <format_what>" after a format error, else
+ * "cannot list the <what>".
+ */
+int cli_out_list_failed(struct cli_out *out, bool json, const char *closing,
+			const char *format_what, int rc, const char *what);
 
 /* Free the buffer. */
 void cli_out_free(struct cli_out *out);

@@ -222,15 +222,9 @@ static int cmd_list(struct cli *cli)
 		out("[");
 	cli_msgs_reset_reason();
 	rc = ebpfnet_drop_rules(cli->drop, list_one, cli);
-	if (rc) {
-		/* what was printed so far is not a list: a whole line at least */
-		if (cli->args.opts.json)
-			out("]\n");
-		fflush(stdout);
-		if (cli->out.format_err)
-			return cli_fail(cli->out.format_err, "cannot format a rule");
-		return cli_fail(rc, "cannot list the rules");
-	}
+	if (rc)
+		return cli_out_list_failed(&cli->out, cli->args.opts.json, "]\n",
+					   "a rule", rc, "rules");
 	if (cli->args.opts.json)
 		out("]\n");
 	return CLI_EXIT_OK;
@@ -336,14 +330,10 @@ static int cmd_status(struct cli *cli)
 	}
 	cli_msgs_reset_reason();
 	rc = ebpfnet_drop_ifaces(cli->drop, status_iface, cli);
-	if (rc) {
-		if (cli->args.opts.json)
-			out("]}\n");
-		fflush(stdout);
-		if (cli->out.format_err)
-			return cli_fail(cli->out.format_err, "cannot format the output");
-		return cli_fail(rc, "cannot list the attached interfaces");
-	}
+	if (rc)
+		return cli_out_list_failed(&cli->out, cli->args.opts.json, "]}\n",
+					   "the output", rc,
+					   "attached interfaces");
 	if (cli->args.opts.json) {
 		out("],\"rules\":%" PRIu32 ",\"max_rules\":%" PRIu32 "}\n",
 		    stats.rules, stats.max_rules);
@@ -382,12 +372,9 @@ static int cmd_set(struct cli *cli)
 static int on_event(void *ctx, const struct ebpfnet_drop_event *event)
 {
 	struct cli *cli = ctx;
-	const char *line = cli_out_format(&cli->out, format_event, event,
-					  out_format(cli));
 
-	if (!line)
-		return cli->out.format_err;
-	return cli_out_emit(&cli->out, line);
+	return cli_out_emit_record(&cli->out, format_event, event,
+				   out_format(cli));
 }
 
 static int consume(void *drop)
@@ -407,19 +394,14 @@ static int cmd_events(struct cli *cli)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli_msgs_release();
-	rc = ebpfnet_drop_fd(cli->drop);
-	if (rc < 0)
-		return cli_fail(rc, "cannot get the event file descriptor");
-	rc = cli_follow(rc, cli->args.opts.duration_s, consume, cli->drop,
-			&cli->out);
+	rc = cli_follow_events(ebpfnet_drop_fd(cli->drop),
+			       cli->args.opts.duration_s, consume, cli->drop,
+			       &cli->out);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	/* Lost events are never silent: the node-wide counts on stderr. */
 	if (ebpfnet_drop_stats(cli->drop, &stats) == 0)
-		fprintf(stderr, "%s: %" PRIu64 " events shown; node-wide %" PRIu64
-			" suppressed by the rate limit, %" PRIu64 " lost\n",
-			cli_program, cli->out.lines, stats.events_suppressed,
-			stats.events_lost);
+		cli_follow_report("events", cli->out.lines,
+				  stats.events_suppressed, stats.events_lost);
 	return CLI_EXIT_OK;
 }
 
@@ -445,14 +427,9 @@ int main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	rc = drop_args_parse(argc, argv, &cli.args, err, sizeof(err));
-	if (rc < 0) {
+	if (rc) {
 		drop_args_free(&cli.args);
-		return cli_usage_error(err);
-	}
-	if (rc == 1) {
-		drop_args_free(&cli.args);
-		drop_args_usage(stdout);
-		return fflush(stdout) == EOF ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+		return cli_parse_answer(rc, err, drop_args_usage);
 	}
 	cli.out.max_lines = cli.args.opts.count;
 
@@ -460,11 +437,7 @@ int main(int argc, char **argv)
 	 * one the detail of the error line after a failure. */
 	cli_msgs_start(cli.args.opts.verbose);
 	cli_msgs_hold(true);
-	rc = runners[cli.args.command](&cli);
-	if (rc == CLI_EXIT_OK)
-		rc = cli_out_finish(&cli.out);
-	if (rc == CLI_EXIT_OK)
-		cli_msgs_release();
+	rc = cli_out_end(&cli.out, runners[cli.args.command](&cli), CLI_EXIT_OK);
 
 	ebpfnet_drop_destroy(cli.drop);
 	cli_msgs_stop();

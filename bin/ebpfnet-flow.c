@@ -112,12 +112,9 @@ static int format_map(const void *obj, enum ebpfnet_format format, char *buf,
 static int emit(struct cli *cli, cli_format_fn fn, const void *record)
 {
 	struct record_ref ref = { record, cli->args.node_name };
-	const char *line = cli_out_format(&cli->out, fn, &ref,
-					  cli_out_format_of(cli->args.opts.json));
 
-	if (!line)
-		return cli->out.format_err;
-	return cli_out_emit(&cli->out, line);
+	return cli_out_emit_record(&cli->out, fn, &ref,
+				   cli_out_format_of(cli->args.opts.json));
 }
 
 /* ---- the observer -------------------------------------------------------- */
@@ -407,14 +404,10 @@ static int cmd_status(struct cli *cli)
 	}
 	cli_msgs_reset_reason();
 	rc = ebpfnet_flow_ifaces(cli->flow, status_iface, cli);
-	if (rc) {
-		if (cli->args.opts.json)
-			out("]}\n");
-		fflush(stdout);
-		if (cli->out.format_err)
-			return cli_fail(cli->out.format_err, "cannot format the output");
-		return cli_fail(rc, "cannot list the observed interfaces");
-	}
+	if (rc)
+		return cli_out_list_failed(&cli->out, cli->args.opts.json, "]}\n",
+					   "the output", rc,
+					   "observed interfaces");
 	if (cli->args.opts.json) {
 		status_rest_json(&stats);
 		return CLI_EXIT_OK;
@@ -935,14 +928,9 @@ int main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	rc = flow_args_parse(argc, argv, &cli.args, err, sizeof(err));
-	if (rc < 0) {
+	if (rc) {
 		flow_args_free(&cli.args);
-		return cli_usage_error(err);
-	}
-	if (rc == 1) {
-		flow_args_free(&cli.args);
-		flow_args_usage(stdout);
-		return fflush(stdout) == EOF ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+		return cli_parse_answer(rc, err, flow_args_usage);
 	}
 	/* observe's table takes its own limit; live records are counted */
 	cli.out.max_lines = cli.args.opts.count;
@@ -951,11 +939,7 @@ int main(int argc, char **argv)
 	 * one the detail of the error line after a failure. */
 	cli_msgs_start(cli.args.opts.verbose);
 	cli_msgs_hold(true);
-	rc = runners[cli.args.command](&cli);
-	if (rc == CLI_EXIT_OK)
-		rc = cli_out_finish(&cli.out);
-	if (rc == CLI_EXIT_OK)
-		cli_msgs_release();
+	rc = cli_out_end(&cli.out, runners[cli.args.command](&cli), CLI_EXIT_OK);
 
 	free_kept(&cli);
 	ebpfnet_flow_map_free(cli.map);

@@ -147,12 +147,8 @@ int main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	rc = hello_args_parse(argc, argv, &cli.args, err, sizeof(err));
-	if (rc < 0)
-		return cli_usage_error(err);
-	if (rc == 1) {
-		hello_args_usage(stdout);
-		return fflush(stdout) == EOF ? CLI_EXIT_ERROR : CLI_EXIT_OK;
-	}
+	if (rc)
+		return cli_parse_answer(rc, err, hello_args_usage);
 	cli.out.max_lines = cli.args.opts.count;
 
 	cli_msgs_start(cli.args.opts.verbose);

@@ -655,22 +655,14 @@ int main(int argc, char **argv)
 
 	memset(&cli, 0, sizeof(cli));
 	rc = lb_args_parse(argc, argv, &cli.args, err, sizeof(err));
-	if (rc < 0)
-		return cli_usage_error(err);
-	if (rc == 1) {
-		lb_args_usage(stdout);
-		return fflush(stdout) == EOF ? CLI_EXIT_ERROR : CLI_EXIT_OK;
-	}
+	if (rc)
+		return cli_parse_answer(rc, err, lb_args_usage);
 
 	cli_msgs_start(cli.args.opts.verbose);
 	/* warnings wait for the outcome: the detail of the error line, or
 	 * shown after a success (an unreachable next hop, say) */
 	cli_msgs_hold(true);
-	rc = runners[cli.args.cmd](&cli);
-	if (rc == CLI_EXIT_OK)
-		rc = cli_out_finish(&cli.out);
-	if (rc == CLI_EXIT_OK)
-		cli_msgs_release();
+	rc = cli_out_end(&cli.out, runners[cli.args.cmd](&cli), CLI_EXIT_OK);
 
 	ebpfnet_lb_destroy(cli.lb);
 	cli_msgs_stop();

@@ -127,12 +127,37 @@ static int open_policy(struct cli *cli, enum cli_open_how how)
 static int list_failed(struct cli *cli, int rc, const char *closing,
 		       const char *what)
 {
+	return cli_out_list_failed(&cli->out, json(cli), closing, "the output",
+				   rc, what);
+}
+
+/* Open the policy for a listing: CLI_EXIT_OK to list; no policy state is
+ * an empty list ("[]" in JSON), done: -ENOENT; or the error line. */
+static int open_listing(struct cli *cli)
+{
+	int rc = open_policy(cli, CLI_OPEN_EXISTING_QUIET);
+
+	if (rc == -ENOENT && json(cli))
+		out("[]\n");
+	return rc;
+}
+
+/* What walk() prints, in a JSON array in JSON. */
+static int list_all(struct cli *cli, int (*walk)(struct cli *cli),
+		    const char *what)
+{
+	int rc;
+
+	cli->first = true;
 	if (json(cli))
-		out("%s\n", closing);
-	fflush(stdout);
-	if (cli->out.format_err)
-		return cli_fail(cli->out.format_err, "cannot format the output");
-	return cli_fail(rc, "cannot list the %s", what);
+		out("[");
+	cli_msgs_reset_reason();
+	rc = walk(cli);
+	if (rc)
+		return list_failed(cli, rc, "]", what);
+	if (json(cli))
+		out("]\n");
+	return CLI_EXIT_OK;
 }
 
 /* ---- endpoints ----------------------------------------------------------- */
@@ -203,28 +228,18 @@ static int list_endpoint(void *ctx, const struct ebpfnet_policy_endpoint *ep)
 	return put_endpoint_json(cli, ep);
 }
 
+static int walk_endpoints(struct cli *cli)
+{
+	return ebpfnet_policy_endpoints(cli->pol, list_endpoint, cli);
+}
+
 static int cmd_endpoint_list(struct cli *cli)
 {
-	int rc = open_policy(cli, CLI_OPEN_EXISTING_QUIET);
+	int rc = open_listing(cli);
 
-	/* no policy state: no endpoint */
-	if (rc == -ENOENT) {
-		if (json(cli))
-			out("[]\n");
-		return CLI_EXIT_OK;
-	}
 	if (rc != CLI_EXIT_OK)
-		return rc;
-	cli->first = true;
-	if (json(cli))
-		out("[");
-	cli_msgs_reset_reason();
-	rc = ebpfnet_policy_endpoints(cli->pol, list_endpoint, cli);
-	if (rc)
-		return list_failed(cli, rc, "]", "endpoints");
-	if (json(cli))
-		out("]\n");
-	return CLI_EXIT_OK;
+		return rc == -ENOENT ? CLI_EXIT_OK : rc;
+	return list_all(cli, walk_endpoints, "endpoints");
 }
 
 /* endpoint add's answer: the endpoint as the library now has it. */
@@ -477,27 +492,18 @@ static int verdicts_rule(void *ctx, const struct ebpfnet_policy_rule_info *r)
 }
 
 /* verdicts without --follow: every rule's counters. */
+static int walk_rules(struct cli *cli)
+{
+	return ebpfnet_policy_rules(cli->pol, verdicts_rule, cli);
+}
+
 static int cmd_rule_counters(struct cli *cli)
 {
-	int rc = open_policy(cli, CLI_OPEN_EXISTING_QUIET);
+	int rc = open_listing(cli);
 
-	if (rc == -ENOENT) {
-		if (json(cli))
-			out("[]\n");
-		return CLI_EXIT_OK;
-	}
 	if (rc != CLI_EXIT_OK)
-		return rc;
-	cli->first = true;
-	if (json(cli))
-		out("[");
-	cli_msgs_reset_reason();
-	rc = ebpfnet_policy_rules(cli->pol, verdicts_rule, cli);
-	if (rc)
-		return list_failed(cli, rc, "]", "rules");
-	if (json(cli))
-		out("]\n");
-	return CLI_EXIT_OK;
+		return rc == -ENOENT ? CLI_EXIT_OK : rc;
+	return list_all(cli, walk_rules, "rules");
 }
 
 static void free_rules(struct cli *cli)
@@ -585,31 +591,22 @@ static int list_policy(void *ctx, const struct ebpfnet_policy_info *p)
 	return 0;
 }
 
+static int walk_policies(struct cli *cli)
+{
+	return ebpfnet_policy_list(cli->pol, list_policy, cli);
+}
+
 static int cmd_list(struct cli *cli)
 {
-	int rc = open_policy(cli, CLI_OPEN_EXISTING_QUIET);
+	int rc = open_listing(cli);
 
-	if (rc == -ENOENT) {
-		if (json(cli))
-			out("[]\n");
-		return CLI_EXIT_OK;
-	}
 	if (rc != CLI_EXIT_OK)
-		return rc;
+		return rc == -ENOENT ? CLI_EXIT_OK : rc;
 	cli_msgs_reset_reason();
 	rc = ebpfnet_policy_rules(cli->pol, copy_rule, cli);
 	if (rc)
 		return cli_fail(rc, "cannot list the rules");
-	cli->first = true;
-	if (json(cli))
-		out("[");
-	cli_msgs_reset_reason();
-	rc = ebpfnet_policy_list(cli->pol, list_policy, cli);
-	if (rc)
-		return list_failed(cli, rc, "]", "policies");
-	if (json(cli))
-		out("]\n");
-	return CLI_EXIT_OK;
+	return list_all(cli, walk_policies, "policies");
 }
 
 /* ---- trace --------------------------------------------------------------- */
@@ -791,12 +788,9 @@ static int cmd_set_events(struct cli *cli)
 static int on_verdict(void *ctx, const struct ebpfnet_policy_verdict_event *v)
 {
 	struct cli *cli = ctx;
-	const char *line = cli_out_format(&cli->out, format_verdict, v,
-					  cli_out_format_of(json(cli)));
 
-	if (!line)
-		return cli->out.format_err;
-	return cli_out_emit(&cli->out, line);
+	return cli_out_emit_record(&cli->out, format_verdict, v,
+				   cli_out_format_of(json(cli)));
 }
 
 static int consume(void *pol)
@@ -816,18 +810,14 @@ static int cmd_follow(struct cli *cli)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	cli_msgs_release();
-	rc = ebpfnet_policy_fd(cli->pol);
-	if (rc < 0)
-		return cli_fail(rc, "cannot get the event file descriptor");
-	rc = cli_follow(rc, cli->args.opts.duration_s, consume, cli->pol, &cli->out);
+	rc = cli_follow_events(ebpfnet_policy_fd(cli->pol),
+			       cli->args.opts.duration_s, consume, cli->pol,
+			       &cli->out);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	/* Lost verdicts are never silent: the node-wide counts on stderr. */
 	if (ebpfnet_policy_stats(cli->pol, &stats) == 0)
-		fprintf(stderr, "%s: %" PRIu64 " verdicts shown; node-wide %" PRIu64
-			" suppressed by the rate limit, %" PRIu64 " lost\n",
-			cli_program, cli->out.lines, stats.events_suppressed,
-			stats.events_lost);
+		cli_follow_report("verdicts", cli->out.lines,
+				  stats.events_suppressed, stats.events_lost);
 	return CLI_EXIT_OK;
 }
 
@@ -855,18 +845,13 @@ int main(int argc, char **argv)
 {
 	struct cli cli;
 	char err[512];
-	int rc, end;
+	int rc;
 
 	memset(&cli, 0, sizeof(cli));
 	rc = policy_args_parse(argc, argv, &cli.args, err, sizeof(err));
-	if (rc < 0) {
+	if (rc) {
 		policy_args_free(&cli.args);
-		return cli_usage_error(err);
-	}
-	if (rc == 1) {
-		policy_args_free(&cli.args);
-		policy_args_usage(stdout);
-		return fflush(stdout) == EOF ? CLI_EXIT_ERROR : CLI_EXIT_OK;
+		return cli_parse_answer(rc, err, policy_args_usage);
 	}
 	cli.out.max_lines = cli.args.opts.count;
 
@@ -874,15 +859,9 @@ int main(int argc, char **argv)
 	 * one the detail of the error line after a failure. */
 	cli_msgs_start(cli.args.opts.verbose);
 	cli_msgs_hold(true);
-	rc = runners[cli.args.command](&cli);
 	/* trace's "denied" is an answer, not a failure */
-	if (rc == CLI_EXIT_OK || rc == POLICY_EXIT_DENIED) {
-		end = cli_out_finish(&cli.out);
-		if (end == CLI_EXIT_OK)
-			cli_msgs_release();
-		else
-			rc = end;
-	}
+	rc = cli_out_end(&cli.out, runners[cli.args.command](&cli),
+			 POLICY_EXIT_DENIED);
 
 	ebpfnet_policy_destroy(cli.pol);
 	cli_msgs_stop();

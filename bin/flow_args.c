@@ -14,12 +14,12 @@
 #include <sys/socket.h>
 
 #include "cli_args.h"
+#include "cli_command.h"
 #include "flow_args.h"
 
 /* Besides the shared ones. */
 enum {
-	OPT_PIN_ROOT = 0x100,
-	OPT_FOLLOW,
+	OPT_FOLLOW = 0x100,
 	OPT_LAST,
 	OPT_IFACE,
 	OPT_IP,
@@ -47,10 +47,7 @@ enum {
 #define OPTF_MAP (1u << 7)       /* --dot --svg */
 
 static const struct option long_options[] = {
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-	CLI_OPTION_JSON,
-	CLI_OPTION_VERBOSE,
-	CLI_OPTION_HELP,
+	CLI_OPTIONS_PINNED,
 	{ "follow", no_argument, NULL, OPT_FOLLOW },
 	{ "last", required_argument, NULL, OPT_LAST },
 	{ "iface", required_argument, NULL, OPT_IFACE },
@@ -71,27 +68,41 @@ static const struct option long_options[] = {
 	CLI_OPTION_END,
 };
 
-/* '-': operands come back in order as option 1 (whatever POSIXLY_CORRECT
- * says), so options may follow the command; ':': we word the errors. */
-static const char short_options[] = "-:vh";
-
-struct command {
-	const char *name;
-	enum flow_command command;
-	unsigned int options;  /* OPTF_* */
-	int min_ops, max_ops;  /* operands; max -1: no limit */
-	const char *synopsis;  /* for the messages */
-};
-
-static const struct command commands[] = {
-	{ "attach", FLOW_CMD_ATTACH, 0, 1, -1, "IFACE..." },
-	{ "detach", FLOW_CMD_DETACH, 0, 1, -1, "IFACE..." },
-	{ "status", FLOW_CMD_STATUS, 0, 0, 0, "" },
-	{ "observe", FLOW_CMD_OBSERVE,
+static const struct cli_command commands[] = {
+	{ NULL, "attach", FLOW_CMD_ATTACH, 0, 1, -1, "IFACE..." },
+	{ NULL, "detach", FLOW_CMD_DETACH, 0, 1, -1, "IFACE..." },
+	{ NULL, "status", FLOW_CMD_STATUS, 0, 0, 0, "" },
+	{ NULL, "observe", FLOW_CMD_OBSERVE,
 	  OPTF_FOLLOW | OPTF_LAST | OPTF_FILTER | OPTF_COUNT | OPTF_DURATION |
 		  OPTF_NODE_NAME, 0, 0, "" },
-	{ "metrics", FLOW_CMD_METRICS, OPTF_METRICS | OPTF_DURATION, 0, 0, "" },
-	{ "map", FLOW_CMD_MAP, OPTF_MAP | OPTF_FOLLOW | OPTF_DURATION, 0, 0, "" },
+	{ NULL, "metrics", FLOW_CMD_METRICS, OPTF_METRICS | OPTF_DURATION, 0, 0, "" },
+	{ NULL, "map", FLOW_CMD_MAP, OPTF_MAP | OPTF_FOLLOW | OPTF_DURATION, 0, 0, "" },
+};
+
+/* Which flag each command option needs. */
+static const struct cli_command_option command_options[] = {
+	{ OPT_FOLLOW, OPTF_FOLLOW },
+	{ OPT_LAST, OPTF_LAST },
+	{ OPT_IFACE, OPTF_FILTER },
+	{ OPT_IP, OPTF_FILTER },
+	{ OPT_PORT, OPTF_FILTER },
+	{ OPT_PROTOCOL, OPTF_FILTER },
+	{ OPT_VERDICT, OPTF_FILTER },
+	{ OPT_SINCE, OPTF_FILTER },
+	{ OPT_TYPE, OPTF_FILTER },
+	{ CLI_OPT_COUNT, OPTF_COUNT },
+	{ CLI_OPT_DURATION, OPTF_DURATION },
+	{ OPT_NODE_NAME, OPTF_NODE_NAME },
+	{ OPT_LISTEN, OPTF_METRICS },
+	{ OPT_TEXTFILE, OPTF_METRICS },
+	{ OPT_EVERY, OPTF_METRICS },
+	{ OPT_DOT, OPTF_MAP },
+	{ OPT_SVG, OPTF_MAP },
+};
+
+static const struct cli_grammar grammar = {
+	commands, CLI_COUNT(commands), NULL, 0,
+	command_options, CLI_COUNT(command_options), long_options,
 };
 
 static const struct cli_number last_number = { "--last", 1, UINT32_MAX, NULL };
@@ -113,13 +124,6 @@ static const struct {
 
 /* --type words, by FLOW_TYPE_* bit order. */
 static const char *const type_words[] = { "flow", "dns", "drop", "policy", NULL };
-
-/* The parse under way. */
-struct parser {
-	struct flow_args *out;
-	const struct command *cmd;  /* NULL until the command word */
-	bool help;
-};
 
 void flow_args_usage(FILE *out)
 {
@@ -162,50 +166,6 @@ void flow_args_usage(FILE *out)
 	      "Exit status: 0 on success (also after SIGINT or SIGTERM when following),\n"
 	      "1 on error, 2 on a usage error. See ebpfnet-flow(8).\n",
 	      out);
-}
-
-static const struct command *find_command(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(commands[i].name, name) == 0)
-			return &commands[i];
-	return NULL;
-}
-
-/* Which OPTF_* bit an option needs; 0 for the global ones. */
-static unsigned int option_flag(int c)
-{
-	switch (c) {
-	case OPT_FOLLOW:
-		return OPTF_FOLLOW;
-	case OPT_LAST:
-		return OPTF_LAST;
-	case OPT_IFACE:
-	case OPT_IP:
-	case OPT_PORT:
-	case OPT_PROTOCOL:
-	case OPT_VERDICT:
-	case OPT_SINCE:
-	case OPT_TYPE:
-		return OPTF_FILTER;
-	case CLI_OPT_COUNT:
-		return OPTF_COUNT;
-	case CLI_OPT_DURATION:
-		return OPTF_DURATION;
-	case OPT_NODE_NAME:
-		return OPTF_NODE_NAME;
-	case OPT_LISTEN:
-	case OPT_TEXTFILE:
-	case OPT_EVERY:
-		return OPTF_METRICS;
-	case OPT_DOT:
-	case OPT_SVG:
-		return OPTF_MAP;
-	default:
-		return 0;
-	}
 }
 
 /* ---- values -------------------------------------------------------------- */
@@ -491,18 +451,15 @@ void flow_args_resolve(struct flow_args *args, uint64_t now_ns)
 
 /* ---- options and operands ------------------------------------------------ */
 
-static int apply_option(struct parser *p, int c, const char *arg, char *err,
+static int apply_option(void *args, int c, const char *arg, char *err,
 			size_t errlen)
 {
-	struct flow_args *out = p->out;
+	struct flow_args *out = args;
 	uint64_t v;
 
 	switch (c) {
-	case OPT_PIN_ROOT:
+	case CLI_OPT_PIN_ROOT:
 		return cli_parse_path("--pin-root", arg, &out->pin_root, err, errlen);
-	case CLI_OPT_HELP:
-		p->help = true;
-		return 0;
 	case OPT_FOLLOW:
 		out->follow = true;
 		return 0;
@@ -556,77 +513,6 @@ static int apply_option(struct parser *p, int c, const char *arg, char *err,
 	}
 }
 
-/* The command word, or an operand once the command is known. */
-static int take_word(struct parser *p, const char *word, char *err,
-		     size_t errlen)
-{
-	if (p->cmd) {
-		p->out->ops[p->out->nops++] = word;
-		return 0;
-	}
-	p->cmd = find_command(word);
-	if (!p->cmd)
-		return cli_usage_msg(err, errlen, "unknown command '%s'", word);
-	p->out->command = p->cmd->command;
-	return 0;
-}
-
-static int check_operands(const struct parser *p, char *err, size_t errlen)
-{
-	const struct command *cmd = p->cmd;
-	const struct flow_args *a = p->out;
-
-	if (a->nops < cmd->min_ops)
-		return cli_usage_msg(err, errlen, "'%s' needs %s", cmd->name,
-				     cmd->synopsis);
-	if (cmd->max_ops >= 0 && a->nops > cmd->max_ops)
-		return cli_usage_msg(err, errlen, "unexpected argument '%s' after '%s%s%s'",
-				     a->ops[cmd->max_ops], cmd->name,
-				     cmd->max_ops ? " " : "",
-				     cmd->max_ops ? cmd->synopsis : "");
-	return 0;
-}
-
-/* The options and operands, in argv's order. 0, 1 for help, or -1. */
-static int parse_words(struct parser *p, int argc, char **argv, char *err,
-		       size_t errlen)
-{
-	int c;
-
-	cli_getopt_restart();
-	while ((c = cli_getopt_next(argc, argv, short_options, long_options,
-				    err, errlen)) != -1) {
-		unsigned int flag;
-
-		if (c == CLI_GETOPT_ERROR)
-			return -1;
-		if (c == 1) {
-			if (take_word(p, optarg, err, errlen))
-				return -1;
-			continue;
-		}
-		flag = option_flag(c);
-		if (flag && !p->cmd)
-			return cli_usage_msg(err, errlen, "option '--%s' must follow its command",
-					     cli_option_name(long_options, c));
-		if (flag && !(p->cmd->options & flag))
-			return cli_usage_msg(err, errlen, "'%s' takes no option '--%s'",
-					     p->cmd->name,
-					     cli_option_name(long_options, c));
-		if (apply_option(p, c, optarg, err, errlen))
-			return -1;
-	}
-	/* after "--": the rest are operands (the command first) */
-	for (; optind < argc; optind++)
-		if (take_word(p, argv[optind], err, errlen))
-			return -1;
-	if (p->help)
-		return 1;
-	if (!p->cmd)
-		return cli_usage_msg(err, errlen, "no command given");
-	return check_operands(p, err, errlen);
-}
-
 /* What options say together; the defaults of those not given. */
 static int check_combinations(struct flow_args *a, char *err, size_t errlen)
 {
@@ -659,23 +545,22 @@ static int check_combinations(struct flow_args *a, char *err, size_t errlen)
 int flow_args_parse(int argc, char **argv, struct flow_args *out, char *err,
 		    size_t errlen)
 {
-	struct parser p = { .out = out };
+	struct cli_parser p = {
+		.grammar = &grammar, .apply_option = apply_option, .out = out
+	};
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if (!out || argc < 0 || !argv)
-		return cli_usage_msg(err, errlen, "internal error: no arguments to parse");
+	if (cli_parse_begin(out, argc, 0, argv, err, errlen))
+		return -1;
 	memset(out, 0, sizeof(*out));
-	/* at most every element an operand or an --iface; +1: calloc(0) may
-	 * be NULL */
-	out->ops = calloc((size_t)argc + 1, sizeof(*out->ops));
+	/* at most every element an --iface; +1: calloc(0) may be NULL */
 	out->filter.ifaces = calloc((size_t)argc + 1, sizeof(*out->filter.ifaces));
-	if (!out->ops || !out->filter.ifaces)
+	if (!out->filter.ifaces)
 		return cli_usage_msg(err, errlen, "out of memory");
-	rc = parse_words(&p, argc, argv, err, errlen);
+	rc = cli_command_parse(&p, argc, argv, &out->ops, &out->nops, err, errlen);
 	if (rc)
 		return rc;
+	out->command = (enum flow_command)p.cmd->id;
 	return check_combinations(out, err, errlen);
 }
 

@@ -208,10 +208,8 @@ int hello_args_parse(int argc, char **argv, struct hello_args *out,
 	bool help = false;
 	int c;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if (!out || argc < 1 || !argv)
-		return cli_usage_msg(err, errlen, "internal error: no arguments to parse");
+	if (cli_parse_begin(out, argc, 1, argv, err, errlen))
+		return -1;
 	memset(out, 0, sizeof(*out));
 	out->hook = EBPFNET_HELLO_HOOK_AUTO;
 

@@ -13,8 +13,7 @@
 
 /* --json, -v and -h are the shared ones of cli_args.h. */
 enum {
-	OPT_PIN_ROOT = 0x100,
-	OPT_MODE,
+	OPT_MODE = 0x100,
 	OPT_TABLE_SIZE,
 	OPT_WEIGHT,
 	OPT_STATE,
@@ -41,10 +40,7 @@ enum {
 #define N_CMD_OPTIONS 9
 
 static const struct option long_options[] = {
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-	CLI_OPTION_JSON,
-	CLI_OPTION_VERBOSE,
-	CLI_OPTION_HELP,
+	CLI_OPTIONS_PINNED,
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "table-size", required_argument, NULL, OPT_TABLE_SIZE },
 	{ "weight", required_argument, NULL, OPT_WEIGHT },
@@ -105,16 +101,6 @@ static const char *const state_words[] = { "active", "draining", "down", NULL };
 static const char *const mtu_words[] = { "drop", "icmp", NULL };
 static const char *const pick_words[] = { "maglev", "random", NULL };
 
-static int lookup_word(const char *const *words, const char *s)
-{
-	int i = 0;
-
-	for (i = 0; words[i]; i++)
-		if (strcmp(words[i], s) == 0)
-			return i;
-	return -1;
-}
-
 /* Which OPTF_* bit an option is (0 for the global ones), and its index
  * among the command options. */
 static unsigned int option_flag(int c)
@@ -151,7 +137,7 @@ static int apply_global(struct lb_args *a, int c, const char *arg, char *err,
 			size_t errlen)
 {
 	switch (c) {
-	case OPT_PIN_ROOT:
+	case CLI_OPT_PIN_ROOT:
 		return cli_parse_path("--pin-root", arg, &a->pin_root, err, errlen);
 	case CLI_OPT_HELP:
 		a->help = true;
@@ -274,21 +260,6 @@ static int check_operands(const struct command *cmd, const struct raw *raw,
 	return 0;
 }
 
-/* A word among `words` for an option or operand: its index, or -1 with
- * "invalid <what> '<s>': expected <expected>". */
-static int parse_word(const char *what, const char *const *words,
-		      const char *expected, const char *s, int *out, char *err,
-		      size_t errlen)
-{
-	int i = lookup_word(words, s);
-
-	if (i < 0)
-		return cli_usage_msg(err, errlen, "invalid %s '%s': expected %s",
-				     what, s, expected);
-	*out = i;
-	return 0;
-}
-
 static int apply_command_option(struct lb_args *a, int c, const char *arg,
 				char *err, size_t errlen)
 {
@@ -300,7 +271,7 @@ static int apply_command_option(struct lb_args *a, int c, const char *arg,
 
 	switch (c) {
 	case OPT_MODE:
-		if (parse_word("--mode", mode_words, "auto, native or generic",
+		if (cli_parse_word("--mode", mode_words, "auto, native or generic",
 			       arg, &i, err, errlen))
 			return -1;
 		a->mode = (enum ebpfnet_xdp_mode)i;
@@ -318,14 +289,14 @@ static int apply_command_option(struct lb_args *a, int c, const char *arg,
 		a->weight = (uint32_t)v;
 		return 0;
 	case OPT_STATE:
-		if (parse_word("--state", state_words, "active, draining or down",
+		if (cli_parse_word("--state", state_words, "active, draining or down",
 			       arg, &i, err, errlen))
 			return -1;
 		a->has_state = true;
 		a->state = (enum ebpfnet_lb_backend_state)i;
 		return 0;
 	case OPT_PICK:
-		if (parse_word("--pick", pick_words, "maglev or random", arg, &i,
+		if (cli_parse_word("--pick", pick_words, "maglev or random", arg, &i,
 			       err, errlen))
 			return -1;
 		a->sock_pick = (enum ebpfnet_lb_sock_pick)i;
@@ -455,7 +426,7 @@ static int parse_operands(struct lb_args *a, char *err, size_t errlen)
 	case LB_CMD_SIMULATE:
 		return parse_simulate(a, err, errlen);
 	case LB_CMD_SET_MTU_POLICY:
-		if (parse_word("mtu policy", mtu_words, "drop or icmp", a->ops[0],
+		if (cli_parse_word("mtu policy", mtu_words, "drop or icmp", a->ops[0],
 			       &i, err, errlen))
 			return -1;
 		a->mtu_policy = (enum ebpfnet_lb_mtu_policy)i;

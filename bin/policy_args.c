@@ -12,12 +12,12 @@
 #include <string.h>
 
 #include "cli_args.h"
+#include "cli_command.h"
 #include "policy_args.h"
 
 /* Besides the shared ones. */
 enum {
-	OPT_PIN_ROOT = 0x100,
-	OPT_IP,
+	OPT_IP = 0x100,
 	OPT_LABELS,
 	OPT_YAML,
 	OPT_FOLLOW,
@@ -38,10 +38,7 @@ enum {
 #define OPTF_ALLOWED (1u << 7)
 
 static const struct option long_options[] = {
-	{ "pin-root", required_argument, NULL, OPT_PIN_ROOT },
-	CLI_OPTION_JSON,
-	CLI_OPTION_VERBOSE,
-	CLI_OPTION_HELP,
+	CLI_OPTIONS_PINNED,
 	{ "ip", required_argument, NULL, OPT_IP },
 	{ "labels", required_argument, NULL, OPT_LABELS },
 	{ "yaml", no_argument, NULL, OPT_YAML },
@@ -55,20 +52,7 @@ static const struct option long_options[] = {
 	CLI_OPTION_END,
 };
 
-/* '-': operands come back in order as option 1 (whatever POSIXLY_CORRECT
- * says), so options may follow the command; ':': we word the errors. */
-static const char short_options[] = "-:vh";
-
-struct command {
-	const char *group;     /* first word of a two-word command, or NULL */
-	const char *name;      /* its (last) word */
-	enum policy_command command;
-	unsigned int options;  /* OPTF_* */
-	int min_ops, max_ops;  /* operands; max -1: no limit */
-	const char *synopsis;  /* for the messages */
-};
-
-static const struct command commands[] = {
+static const struct cli_command commands[] = {
 	{ "endpoint", "add", POLICY_CMD_ENDPOINT_ADD, OPTF_IP | OPTF_LABELS, 1, 1, "IFACE" },
 	{ "endpoint", "del", POLICY_CMD_ENDPOINT_DEL, 0, 1, 1, "IFACE" },
 	{ "endpoint", "list", POLICY_CMD_ENDPOINT_LIST, 0, 0, 0, "" },
@@ -83,12 +67,28 @@ static const struct command commands[] = {
 };
 
 /* The first words of two-word commands and what may follow them. */
-static const struct {
-	const char *word;
-	const char *subwords;
-} groups[] = {
+static const struct cli_command_group groups[] = {
 	{ "endpoint", "add, del or list" },
 	{ "set", "events" },
+};
+
+/* Which flag each command option needs. */
+static const struct cli_command_option command_options[] = {
+	{ OPT_IP, OPTF_IP },
+	{ OPT_LABELS, OPTF_LABELS },
+	{ OPT_YAML, OPTF_YAML },
+	{ OPT_FOLLOW, OPTF_FOLLOW },
+	{ CLI_OPT_COUNT, OPTF_COUNT },
+	{ CLI_OPT_DURATION, OPTF_DURATION },
+	{ OPT_FROM, OPTF_TRACE },
+	{ OPT_TO, OPTF_TRACE },
+	{ OPT_PORT, OPTF_TRACE },
+	{ OPT_ALLOWED, OPTF_ALLOWED },
+};
+
+static const struct cli_grammar grammar = {
+	commands, CLI_COUNT(commands), groups, CLI_COUNT(groups),
+	command_options, CLI_COUNT(command_options), long_options,
 };
 
 static const struct cli_number event_rate_number = {
@@ -107,14 +107,6 @@ static const struct {
 	{ "sctp", IPPROTO_SCTP, true },
 	{ "icmp", IPPROTO_ICMP, false },
 	{ "icmpv6", IPPROTO_ICMPV6, false },
-};
-
-/* The parse under way. */
-struct parser {
-	struct policy_args *out;
-	const char *group;          /* a group's word, waiting for its second */
-	const struct command *cmd;  /* NULL until the command's words */
-	bool help;
 };
 
 void policy_args_usage(FILE *out)
@@ -157,68 +149,6 @@ void policy_args_usage(FILE *out)
 	      "--follow'), 1 on error, 2 on a usage error, 3 when 'trace' finds the\n"
 	      "connection denied. See ebpfnet-policy(8).\n",
 	      out);
-}
-
-static const struct command *find_command(const char *group, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		const struct command *c = &commands[i];
-
-		if ((c->group == NULL) != (group == NULL))
-			continue;
-		if (group && strcmp(c->group, group) != 0)
-			continue;
-		if (strcmp(c->name, name) == 0)
-			return c;
-	}
-	return NULL;
-}
-
-/* The group whose first word is `word`, or -1. */
-static int find_group(const char *word)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++)
-		if (strcmp(groups[i].word, word) == 0)
-			return (int)i;
-	return -1;
-}
-
-/* Which OPTF_* bit an option needs; 0 for the global ones. */
-static unsigned int option_flag(int c)
-{
-	switch (c) {
-	case OPT_IP:
-		return OPTF_IP;
-	case OPT_LABELS:
-		return OPTF_LABELS;
-	case OPT_YAML:
-		return OPTF_YAML;
-	case OPT_FOLLOW:
-		return OPTF_FOLLOW;
-	case CLI_OPT_COUNT:
-		return OPTF_COUNT;
-	case CLI_OPT_DURATION:
-		return OPTF_DURATION;
-	case OPT_FROM:
-	case OPT_TO:
-	case OPT_PORT:
-		return OPTF_TRACE;
-	case OPT_ALLOWED:
-		return OPTF_ALLOWED;
-	default:
-		return 0;
-	}
-}
-
-/* The command's name as the user wrote it ("endpoint add"). */
-static void command_name(const struct command *cmd, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s", cmd->group ? cmd->group : "",
-		 cmd->group ? " " : "", cmd->name);
 }
 
 static int parse_ip(struct policy_args *out, const char *arg, char *err,
@@ -297,18 +227,15 @@ const char *policy_args_proto_name(uint8_t proto)
 	return NULL;
 }
 
-static int apply_option(struct parser *p, int c, const char *arg, char *err,
+static int apply_option(void *args, int c, const char *arg, char *err,
 			size_t errlen)
 {
-	struct policy_args *out = p->out;
+	struct policy_args *out = args;
 
 	switch (c) {
-	case OPT_PIN_ROOT:
+	case CLI_OPT_PIN_ROOT:
 		return cli_parse_path("--pin-root", arg, &out->pin_root, err,
 				      errlen);
-	case CLI_OPT_HELP:
-		p->help = true;
-		return 0;
 	case OPT_IP:
 		return parse_ip(out, arg, err, errlen);
 	case OPT_LABELS:
@@ -331,101 +258,6 @@ static int apply_option(struct parser *p, int c, const char *arg, char *err,
 	default:
 		return cli_apply_opt(&out->opts, c, arg, NULL, err, errlen);
 	}
-}
-
-/* A command word (first or second), or an operand once the command is
- * known. */
-static int take_word(struct parser *p, const char *word, char *err,
-		     size_t errlen)
-{
-	int g;
-
-	if (p->cmd) {
-		p->out->ops[p->out->nops++] = word;
-		return 0;
-	}
-	if (p->group) {
-		p->cmd = find_command(p->group, word);
-		if (!p->cmd)
-			return cli_usage_msg(err, errlen, "unknown command '%s %s': expected %s after '%s'",
-					     p->group, word,
-					     groups[find_group(p->group)].subwords,
-					     p->group);
-	} else {
-		g = find_group(word);
-		if (g >= 0) {
-			p->group = groups[g].word;
-			return 0;
-		}
-		p->cmd = find_command(NULL, word);
-		if (!p->cmd)
-			return cli_usage_msg(err, errlen, "unknown command '%s'", word);
-	}
-	p->out->command = p->cmd->command;
-	return 0;
-}
-
-static int check_operands(const struct parser *p, char *err, size_t errlen)
-{
-	const struct command *cmd = p->cmd;
-	const struct policy_args *a = p->out;
-	char name[32];
-
-	command_name(cmd, name, sizeof(name));
-	if (a->nops < cmd->min_ops)
-		return cli_usage_msg(err, errlen, "'%s' needs %s", name,
-				     cmd->synopsis);
-	if (cmd->max_ops >= 0 && a->nops > cmd->max_ops)
-		return cli_usage_msg(err, errlen, "unexpected argument '%s' after '%s%s%s'",
-				     a->ops[cmd->max_ops], name,
-				     cmd->max_ops ? " " : "",
-				     cmd->max_ops ? cmd->synopsis : "");
-	return 0;
-}
-
-/* The options and operands, in argv's order. 0, 1 for help, or -1. */
-static int parse_words(struct parser *p, int argc, char **argv, char *err,
-		       size_t errlen)
-{
-	char name[32];
-	int c;
-
-	cli_getopt_restart();
-	while ((c = cli_getopt_next(argc, argv, short_options, long_options,
-				    err, errlen)) != -1) {
-		unsigned int flag;
-
-		if (c == CLI_GETOPT_ERROR)
-			return -1;
-		if (c == 1) {
-			if (take_word(p, optarg, err, errlen))
-				return -1;
-			continue;
-		}
-		flag = option_flag(c);
-		if (flag && !p->cmd)
-			return cli_usage_msg(err, errlen, "option '--%s' must follow its command",
-					     cli_option_name(long_options, c));
-		if (flag && !(p->cmd->options & flag)) {
-			command_name(p->cmd, name, sizeof(name));
-			return cli_usage_msg(err, errlen, "'%s' takes no option '--%s'",
-					     name, cli_option_name(long_options, c));
-		}
-		if (apply_option(p, c, optarg, err, errlen))
-			return -1;
-	}
-	/* after "--": the rest are operands (the command's words first) */
-	for (; optind < argc; optind++)
-		if (take_word(p, argv[optind], err, errlen))
-			return -1;
-	if (p->help)
-		return 1;
-	if (p->group && !p->cmd)
-		return cli_usage_msg(err, errlen, "'%s' needs %s", p->group,
-				     groups[find_group(p->group)].subwords);
-	if (!p->cmd)
-		return cli_usage_msg(err, errlen, "no command given");
-	return check_operands(p, err, errlen);
 }
 
 /* apply's files: "-" (standard input) can be read once only. */
@@ -485,21 +317,18 @@ static int check_values(struct policy_args *a, char *err, size_t errlen)
 int policy_args_parse(int argc, char **argv, struct policy_args *out,
 		      char *err, size_t errlen)
 {
-	struct parser p = { .out = out };
+	struct cli_parser p = {
+		.grammar = &grammar, .apply_option = apply_option, .out = out
+	};
 	int rc;
 
-	if (err && errlen)
-		err[0] = '\0';
-	if (!out || argc < 0 || !argv)
-		return cli_usage_msg(err, errlen, "internal error: no arguments to parse");
+	if (cli_parse_begin(out, argc, 0, argv, err, errlen))
+		return -1;
 	memset(out, 0, sizeof(*out));
-	/* at most every element an operand; +1: calloc(0) may be NULL */
-	out->ops = calloc((size_t)argc + 1, sizeof(*out->ops));
-	if (!out->ops)
-		return cli_usage_msg(err, errlen, "out of memory");
-	rc = parse_words(&p, argc, argv, err, errlen);
+	rc = cli_command_parse(&p, argc, argv, &out->ops, &out->nops, err, errlen);
 	if (rc)
 		return rc;
+	out->command = (enum policy_command)p.cmd->id;
 	return check_values(out, err, errlen);
 }
 

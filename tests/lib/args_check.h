@@ -10,6 +10,10 @@
  *   ARGS_CHECK_USAGE     its usage printer, void (FILE *)
  *   ARGS_CHECK_AFTER(r)  (optional) run with each parse's result: keep it
  *                        to free what the parser allocated
+ *   ARGS_CHECK_FREE      (optional, instead of ARGS_CHECK_AFTER) the free
+ *                        function of a parser that allocates TYPE's `ops`:
+ *                        each parse's result is kept in `last` until the
+ *                        next parse or free_last() (a test's fixture)
  * and it gives:
  *   parse(arg, ..., NULL)  the parser's result (struct parse_result) for
  *                          the arguments (the program name added), after
@@ -21,6 +25,10 @@
  *   HELP(arg, ...)         it must ask for help (the parser's 1)
  *   USAGE_MENTIONS(must)   the usage text contains each string of the
  *                          array must
+ *   check_bad_calls(cmd, a) (with ARGS_CHECK_FREE) the answers to wrong
+ *                          calls, to an empty argv, to a small err buffer,
+ *                          and that free is NULL-safe and repeatable; *a
+ *                          is left freed after a good parse of cmd
  * Copies of the arguments live until the next parse: the parser's results
  * may point into argv.
  */
@@ -32,6 +40,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef ARGS_CHECK_FREE
+/* The last parse's result, freed by the next parse (or the fixture). */
+static ARGS_CHECK_TYPE last;
+
+static void free_last(void)
+{
+	ARGS_CHECK_FREE(&last);
+}
+
+static void keep_last(const ARGS_CHECK_TYPE *args)
+{
+	free_last();
+	last = *args;
+}
+
+#define ARGS_CHECK_AFTER(r) keep_last(&(r).args)
+#endif
 
 #ifndef ARGS_CHECK_AFTER
 #define ARGS_CHECK_AFTER(r) ((void)(r))
@@ -134,5 +160,39 @@ static inline void check_usage_mentions(const char *const *must, size_t n)
 
 #define USAGE_MENTIONS(must) \
 	check_usage_mentions(must, sizeof(must) / sizeof((must)[0]))
+
+#ifdef ARGS_CHECK_FREE
+static inline void check_bad_calls(const char *command, ARGS_CHECK_TYPE *a)
+{
+	char program[] = ARGS_CHECK_PROGRAM, word[64], bogus[] = "--bogus-option";
+	char *argv[] = { program, word, NULL };
+	char *bad[] = { program, bogus, NULL };
+	char err[64], small[8];
+
+	ck_assert_uint_lt(strlen(command), sizeof(word));
+	strcpy(word, command);
+	memset(a, 0, sizeof(*a));
+	ck_assert_int_eq(ARGS_CHECK_PARSE(2, NULL, a, err, sizeof(err)), -1);
+	ck_assert_int_eq(ARGS_CHECK_PARSE(2, argv, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(ARGS_CHECK_PARSE(-1, argv, a, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "internal error: no arguments to parse");
+	/* no room for the message: still an answer, nothing written */
+	ck_assert_int_eq(ARGS_CHECK_PARSE(2, NULL, a, NULL, 0), -1);
+	/* no arguments at all (execve with an empty argv): no command */
+	ck_assert_int_eq(ARGS_CHECK_PARSE(0, argv + 2, a, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "no command given");
+	ARGS_CHECK_FREE(a);
+	/* a small err buffer gets a truncated, terminated message */
+	ck_assert_int_eq(ARGS_CHECK_PARSE(2, bad, a, small, sizeof(small)), -1);
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+	ARGS_CHECK_FREE(a);
+	/* free is NULL-safe and repeatable */
+	ARGS_CHECK_FREE(NULL);
+	ck_assert_int_eq(ARGS_CHECK_PARSE(2, argv, a, err, sizeof(err)), 0);
+	ARGS_CHECK_FREE(a);
+	ck_assert_ptr_null(a->ops);
+	ARGS_CHECK_FREE(a);
+}
+#endif
 
 #endif /* EBPFNET_TEST_ARGS_CHECK_H */

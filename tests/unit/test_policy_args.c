@@ -19,21 +19,7 @@
 #define ARGS_CHECK_TYPE struct policy_args
 #define ARGS_CHECK_PARSE policy_args_parse
 #define ARGS_CHECK_USAGE policy_args_usage
-#define ARGS_CHECK_AFTER(r) keep_last(&(r).args)
-
-/* The last parse's result, freed by the next parse (or the fixture). */
-static struct policy_args last;
-
-static void free_last(void)
-{
-	policy_args_free(&last);
-}
-
-static void keep_last(const struct policy_args *args)
-{
-	free_last();
-	last = *args;
-}
+#define ARGS_CHECK_FREE policy_args_free
 
 #include "args_check.h"
 
@@ -393,35 +379,9 @@ END_TEST
 
 START_TEST(test_bad_calls)
 {
-	char *argv[] = { "ebpfnet-policy", "list", NULL };
 	struct policy_args a;
-	char err[64];
 
-	memset(&a, 0, sizeof(a));
-	ck_assert_int_eq(policy_args_parse(2, NULL, &a, err, sizeof(err)), -1);
-	ck_assert_int_eq(policy_args_parse(2, argv, NULL, err, sizeof(err)), -1);
-	ck_assert_int_eq(policy_args_parse(-1, argv, &a, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "internal error: no arguments to parse");
-	ck_assert_int_eq(policy_args_parse(2, NULL, &a, NULL, 0), -1);
-	/* no arguments at all (execve with an empty argv): no command */
-	ck_assert_int_eq(policy_args_parse(0, argv + 2, &a, err, sizeof(err)), -1);
-	ck_assert_str_eq(err, "no command given");
-	policy_args_free(&a);
-	/* a small err buffer gets a truncated, terminated message */
-	{
-		char small[8];
-		char *bad[] = { "ebpfnet-policy", "--bogus-option", NULL };
-
-		ck_assert_int_eq(policy_args_parse(2, bad, &a, small, sizeof(small)), -1);
-		ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
-		policy_args_free(&a);
-	}
-	/* free is NULL-safe and repeatable */
-	policy_args_free(NULL);
-	ck_assert_int_eq(policy_args_parse(2, argv, &a, err, sizeof(err)), 0);
-	policy_args_free(&a);
-	ck_assert_ptr_null(a.ops);
-	policy_args_free(&a);
+	check_bad_calls("list", &a);
 }
 END_TEST
 
