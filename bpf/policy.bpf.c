@@ -679,6 +679,13 @@ static __always_inline int new_conn(struct __sk_buff *skb,
 	else
 		stat_inc(POLICY_STAT_ALLOWED);
 	count_allowed(d.rule_id);
+	/* A TCP packet that opens nothing (no SYN) in a direction no rule
+	 * restricts is not tracked: a retransmission after a policy change
+	 * cut its connection must not bring it back as a new one whose
+	 * replies would then pass. */
+	if (d.match == POLICY_MATCH_NONE && k->proto == IPPROTO_TCP &&
+	    !(flags & TCP_SYN))
+		return TC_ACT_UNSPEC;
 
 	v.generation = ep->generation;
 	v.rule_id = d.rule_id;
