@@ -499,10 +499,18 @@ START_TEST(default_deny_and_unenforced)
 	/* and their replies come in, tracked */
 	expect(TO_EP, TCP4(OUTSIDE, EP_ADDR, 443, 40000, SYN | ACK), PASS);
 	ck_assert_uint_eq(stat_of(POLICY_STAT_CT_REPLY), 1);
+	ck_assert_uint_eq(ct_count(), 1);
+	/* a segment without SYN goes out untracked (a retransmission after
+	 * a cut must not open a connection whose replies would pass) ... */
+	expect(FROM_EP, TCP4(EP_ADDR, FRONT, 80, 40000, ACK), PASS);
+	ck_assert_uint_eq(ct_count(), 1);
+	/* ... so the peer's answer is decided by the ingress policy */
+	expect(TO_EP, TCP4(FRONT, EP_ADDR, 40000, 80, ACK), DROP);
+	ck_assert_uint_eq(stat_of(POLICY_STAT_DENIED), 2);
 	/* nothing enforced: everything passes */
 	ep_set(0);
 	expect(TO_EP, TCP4(OTHER, EP_ADDR, 40000, 81, SYN), PASS);
-	ck_assert_uint_eq(stat_of(POLICY_STAT_UNENFORCED), 2);
+	ck_assert_uint_eq(stat_of(POLICY_STAT_UNENFORCED), 3);
 }
 END_TEST
 
