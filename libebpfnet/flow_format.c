@@ -19,6 +19,7 @@
 #include <ebpfnet/flow.h>
 #include <ebpfnet/policy.h>
 
+#include "flow_names.h"
 #include "internal.h"
 #include "text.h"
 
@@ -134,7 +135,7 @@ static const char *const direction_names[] = {
 	[EBPFNET_FLOW_DIR_EGRESS] = "EGRESS",
 };
 
-/* ---- TCP flags, ICMP types (gopacket's names, as Hubble prints them) ------- */
+/* ---- TCP flags (gopacket's names, as Hubble prints them) ------------------ */
 
 struct tcp_flag {
 	uint8_t bit;
@@ -153,122 +154,33 @@ static const struct tcp_flag tcp_flags_json[] = {
 	{ 0x10, "ACK" }, { 0x20, "URG" }, { 0x40, "ECE" }, { 0x80, "CWR" },
 };
 
-struct icmp_type {
-	uint8_t type;
-	const char *name;
-	const char *const *codes; /* NULL: the type has no codes */
-	uint8_t n_codes;
-};
-
-#define ICMP_CODES(a) (a), EBPFNET_ARRAY_SIZE(a)
-
-static const char *const icmp4_unreach[] = {
-	"Net", "Host", "Protocol", "Port", "FragmentationNeeded",
-	"SourceRoutingFailed", "NetUnknown", "HostUnknown", "SourceIsolated",
-	"NetAdminProhibited", "HostAdminProhibited", "NetTOS", "HostTOS",
-	"CommAdminProhibited", "HostPrecedence", "PrecedenceCutoff",
-};
-static const char *const icmp4_redirect[] = {
-	"Network", "Host", "TOS+Network", "TOS+Host",
-};
-static const char *const icmp4_time[] = {
-	"TTLExceeded", "FragmentReassemblyTimeExceeded",
-};
-static const char *const icmp4_param[] = {
-	"PointerIndicatesError", "MissingOption", "BadLength",
-};
-
-static const struct icmp_type icmp4_types[] = {
-	{ 0, "EchoReply", NULL, 0 },
-	{ 3, "DestinationUnreachable", ICMP_CODES(icmp4_unreach) },
-	{ 4, "SourceQuench", NULL, 0 },
-	{ 5, "Redirect", ICMP_CODES(icmp4_redirect) },
-	{ 8, "EchoRequest", NULL, 0 },
-	{ 9, "RouterAdvertisement", NULL, 0 },
-	{ 10, "RouterSolicitation", NULL, 0 },
-	{ 11, "TimeExceeded", ICMP_CODES(icmp4_time) },
-	{ 12, "ParameterProblem", ICMP_CODES(icmp4_param) },
-	{ 13, "TimestampRequest", NULL, 0 },
-	{ 14, "TimestampReply", NULL, 0 },
-	{ 15, "InfoRequest", NULL, 0 },
-	{ 16, "InfoReply", NULL, 0 },
-	{ 17, "AddressMaskRequest", NULL, 0 },
-	{ 18, "AddressMaskReply", NULL, 0 },
-};
-
-static const char *const icmp6_unreach[] = {
-	"NoRouteToDst", "AdminProhibited", "BeyondScopeOfSrc",
-	"AddressUnreachable", "PortUnreachable", "SrcAddressFailedPolicy",
-	"RejectRouteToDst",
-};
-static const char *const icmp6_time[] = {
-	"HopLimitExceeded", "FragmentReassemblyTimeExceeded",
-};
-static const char *const icmp6_param[] = {
-	"ErroneousHeaderField", "UnrecognizedNextHeader",
-	"UnrecognizedIPv6Option",
-};
-
-static const struct icmp_type icmp6_types[] = {
-	{ 1, "DestinationUnreachable", ICMP_CODES(icmp6_unreach) },
-	{ 2, "PacketTooBig", NULL, 0 },
-	{ 3, "TimeExceeded", ICMP_CODES(icmp6_time) },
-	{ 4, "ParameterProblem", ICMP_CODES(icmp6_param) },
-	{ 128, "EchoRequest", NULL, 0 },
-	{ 129, "EchoReply", NULL, 0 },
-	{ 133, "RouterSolicitation", NULL, 0 },
-	{ 134, "RouterAdvertisement", NULL, 0 },
-	{ 135, "NeighborSolicitation", NULL, 0 },
-	{ 136, "NeighborAdvertisement", NULL, 0 },
-	{ 137, "Redirect", NULL, 0 },
-};
-
-/* gopacket's ICMPv4TypeCode/ICMPv6TypeCode String(). */
-static void text_icmp(struct ebpfnet_sbuf *sb, const struct icmp_type *types,
-		      size_t n, uint8_t type, uint8_t code)
+/* gopacket's ICMPv4TypeCode/ICMPv6TypeCode String(): "EchoRequest",
+ * "DestinationUnreachable(Port)", "EchoRequest(Code: 1)", "200(3)". */
+static void text_icmp(struct ebpfnet_sbuf *sb, uint8_t proto, uint8_t type,
+		      uint8_t code)
 {
-	size_t i;
+	const char *name = ebpfnet__icmp_type_name(proto, type);
+	const char *code_name = ebpfnet__icmp_code_name(proto, type, code);
 
-	for (i = 0; i < n && types[i].type != type; i++)
-		;
-	if (i == n) {
+	if (!name)
 		ebpfnet__sbuf_printf(sb, "%u(%u)", type, code);
-		return;
-	}
-	ebpfnet__sbuf_printf(sb, "%s", types[i].name);
-	if (code < types[i].n_codes)
-		ebpfnet__sbuf_printf(sb, "(%s)", types[i].codes[code]);
+	else if (code_name)
+		ebpfnet__sbuf_printf(sb, "%s(%s)", name, code_name);
 	else if (code)
-		ebpfnet__sbuf_printf(sb, "(Code: %u)", code);
+		ebpfnet__sbuf_printf(sb, "%s(Code: %u)", name, code);
+	else
+		ebpfnet__sbuf_printf(sb, "%s", name);
 }
 
-/* ---- DNS names (miekg/dns's, as Hubble prints them) ------------------------ */
-
-struct dns_type {
-	uint16_t type;
-	const char *name;
-};
-
-static const struct dns_type dns_types[] = {
-	{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" }, { 12, "PTR" },
-	{ 13, "HINFO" }, { 15, "MX" }, { 16, "TXT" }, { 28, "AAAA" },
-	{ 33, "SRV" }, { 35, "NAPTR" }, { 41, "OPT" }, { 43, "DS" },
-	{ 46, "RRSIG" }, { 47, "NSEC" }, { 48, "DNSKEY" }, { 52, "TLSA" },
-	{ 64, "SVCB" }, { 65, "HTTPS" }, { 99, "SPF" }, { 252, "AXFR" },
-	{ 255, "ANY" }, { 257, "CAA" },
-};
-
-/* A type's mnemonic, or "TYPE<n>" (RFC 3597). */
+/* A DNS type's mnemonic, or "TYPE<n>" (RFC 3597). */
 static void put_dns_type(struct ebpfnet_sbuf *sb, uint16_t type)
 {
-	size_t i;
+	const char *name = ebpfnet__dns_type_name(type);
 
-	for (i = 0; i < EBPFNET_ARRAY_SIZE(dns_types); i++)
-		if (dns_types[i].type == type) {
-			ebpfnet__sbuf_printf(sb, "%s", dns_types[i].name);
-			return;
-		}
-	ebpfnet__sbuf_printf(sb, "TYPE%u", type);
+	if (name)
+		ebpfnet__sbuf_printf(sb, "%s", name);
+	else
+		ebpfnet__sbuf_printf(sb, "TYPE%u", type);
 }
 
 static const char *const rcode_names[] = {
@@ -576,13 +488,11 @@ static void flow_summary(struct ebpfnet_sbuf *sb, const struct ebpfnet_flow_reco
 		return;
 	case IPPROTO_ICMP:
 		ebpfnet__sbuf_printf(sb, "ICMPv4 ");
-		text_icmp(sb, icmp4_types, EBPFNET_ARRAY_SIZE(icmp4_types),
-			  f->icmp_type, f->icmp_code);
+		text_icmp(sb, f->proto, f->icmp_type, f->icmp_code);
 		return;
 	case IPPROTO_ICMPV6:
 		ebpfnet__sbuf_printf(sb, "ICMPv6 ");
-		text_icmp(sb, icmp6_types, EBPFNET_ARRAY_SIZE(icmp6_types),
-			  f->icmp_type, f->icmp_code);
+		text_icmp(sb, f->proto, f->icmp_type, f->icmp_code);
 		return;
 	default:
 		ebpfnet__sbuf_printf(sb, "proto %u", f->proto);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "flow_metrics_internal.h"
+#include "flow_names.h"
 #include "text.h"
 
 #define FLOW_METRIC_MAX_SERIES 10000
@@ -286,28 +287,8 @@ static const char *family_name(uint8_t family)
  * the type's name, or its number. */
 static const char *icmp_type_name(uint8_t proto, uint8_t type, char num[4])
 {
-	static const char *const v4[] = {
-		[0] = "EchoReply", [3] = "DestinationUnreachable",
-		[4] = "SourceQuench", [5] = "Redirect", [8] = "EchoRequest",
-		[9] = "RouterAdvertisement", [10] = "RouterSolicitation",
-		[11] = "TimeExceeded", [12] = "ParameterProblem",
-		[13] = "TimestampRequest", [14] = "TimestampReply",
-		[15] = "InfoRequest", [16] = "InfoReply",
-		[17] = "AddressMaskRequest", [18] = "AddressMaskReply",
-	};
-	static const char *const v6[] = {
-		[1] = "DestinationUnreachable", [2] = "PacketTooBig",
-		[3] = "TimeExceeded", [4] = "ParameterProblem",
-		[128] = "EchoRequest", [129] = "EchoReply", [133] = "RouterSolicitation", [134] = "RouterAdvertisement",
-		[135] = "NeighborSolicitation", [136] = "NeighborAdvertisement",
-		[137] = "Redirect",
-	};
-	const char *name = NULL;
+	const char *name = ebpfnet__icmp_type_name(proto, type);
 
-	if (proto == IPPROTO_ICMP && type < EBPFNET_ARRAY_SIZE(v4))
-		name = v4[type];
-	else if (proto == IPPROTO_ICMPV6 && type < EBPFNET_ARRAY_SIZE(v6))
-		name = v6[type];
 	if (name)
 		return name;
 	snprintf(num, 4, "%u", type);
@@ -317,24 +298,13 @@ static const char *icmp_type_name(uint8_t proto, uint8_t type, char num[4])
 /* miekg/dns TypeToString (what Hubble's qtypes hold), else "TYPE<n>". */
 static const char *dns_type_name(uint16_t type, char buf[12])
 {
-	static const struct {
-		uint16_t type;
-		const char *name;
-	} names[] = {
-		{ 1, "A" }, { 2, "NS" }, { 5, "CNAME" }, { 6, "SOA" },
-		{ 12, "PTR" }, { 13, "HINFO" }, { 15, "MX" }, { 16, "TXT" },
-		{ 28, "AAAA" }, { 33, "SRV" }, { 35, "NAPTR" }, { 41, "OPT" },
-		{ 43, "DS" }, { 46, "RRSIG" }, { 47, "NSEC" }, { 48, "DNSKEY" },
-		{ 52, "TLSA" }, { 64, "SVCB" }, { 65, "HTTPS" }, { 99, "SPF" },
-		{ 252, "AXFR" }, { 255, "ANY" }, { 257, "CAA" },
-	};
-	size_t i;
+	const char *name;
 
 	if (!type)
 		return ""; /* no question */
-	for (i = 0; i < EBPFNET_ARRAY_SIZE(names); i++)
-		if (names[i].type == type)
-			return names[i].name;
+	name = ebpfnet__dns_type_name(type);
+	if (name)
+		return name;
 	snprintf(buf, 12, "TYPE%u", type);
 	return buf;
 }

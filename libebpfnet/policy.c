@@ -193,12 +193,12 @@ struct pol_owned {
 	char *text;
 };
 
-struct pol_arena {
+struct policy_arena {
 	struct pol_owned *items;
 	size_t n, cap;
 };
 
-static int arena_add(struct pol_arena *a, struct pol_doc **docs, size_t n,
+static int arena_add(struct policy_arena *a, struct pol_doc **docs, size_t n,
 		     char *text)
 {
 	int err = grow((void **)&a->items, &a->cap, a->n, sizeof(*a->items));
@@ -212,7 +212,7 @@ static int arena_add(struct pol_arena *a, struct pol_doc **docs, size_t n,
 	return 0;
 }
 
-static void arena_free(struct pol_arena *a)
+static void arena_free(struct policy_arena *a)
 {
 	for (size_t i = 0; i < a->n; i++) {
 		pol_docs_free(a->items[i].docs, a->items[i].n);
@@ -339,7 +339,7 @@ static int read_eps(const struct ebpfnet_policy *pol, struct pol_state *st)
 
 /* One stored document, parsed again. */
 static int read_doc(const struct policy_doc_key *key, const struct policy_doc *rec,
-		    struct pol_state *st, struct pol_arena *arena)
+		    struct pol_state *st, struct policy_arena *arena)
 {
 	char err_text[POLICY_ERR_LEN];
 	struct pol_sdoc d = { 0 };
@@ -388,7 +388,7 @@ static int read_doc(const struct policy_doc_key *key, const struct policy_doc *r
 }
 
 static int read_docs(const struct ebpfnet_policy *pol, struct pol_state *st,
-		     struct pol_arena *arena)
+		     struct policy_arena *arena)
 {
 	int fd = map_fd(pol->skel->maps.policy_docs);
 	struct policy_doc_key *keys;
@@ -416,7 +416,7 @@ static int read_docs(const struct ebpfnet_policy *pol, struct pol_state *st,
 
 /* The stored endpoints and documents (called with the lock held). */
 static int read_state(const struct ebpfnet_policy *pol, struct pol_state *st,
-		      struct pol_arena *arena)
+		      struct policy_arena *arena)
 {
 	int err;
 
@@ -1071,7 +1071,7 @@ static void tc_detach_both(uint32_t ifindex)
 /* ---- a change -------------------------------------------------------------------- */
 
 struct change {
-	struct pol_arena arena;
+	struct policy_arena arena;
 	struct pol_state prev;       /* what the maps hold */
 	struct pol_state next;       /* what they should hold */
 	uint32_t attach_ifindex;     /* attach TC here after the write */
@@ -1794,7 +1794,7 @@ int ebpfnet_policy_delete(struct ebpfnet_policy *pol, const char *name)
 /* The state as stored (and compiled, with `compile`), read under the
  * lock, which is released before any callback runs. */
 struct snapshot {
-	struct pol_arena arena;
+	struct policy_arena arena;
 	struct pol_state st;
 	struct pol_view view;
 	bool compiled;

@@ -45,6 +45,7 @@
 #include "drop_internal.h"
 #include "pktgen.h"
 #include "prog_run.h"
+#include "bench_util.h"
 
 #define NS_PER_SEC 1000000000ull
 #define MAX_ROUNDS 99
@@ -55,28 +56,6 @@
 #define XDPFILT_FLAG_SRC (1u << 0)
 #define XDPFILT_FLAG_DST (1u << 1)
 #define XDPFILT_FLAG_UDP (1u << 3)
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-/* A decimal number in [min, max], or -1. */
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -1;
-	*v = strtoull(s, &end, 10);
-	if (errno || *end || *v < min || *v > max)
-		return -1;
-	return 0;
-}
 
 /* ---- ns per packet --------------------------------------------------------- */
 

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_util.h"
 
 #define DEFAULT_EXECS 5000UL
 #define MAX_EXECS 100000000UL
@@ -50,14 +51,6 @@ static int parse_count(const char *s, unsigned long *count)
 		return -1;
 	*count = v;
 	return 0;
-}
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t timeval_ns(const struct timeval *tv)

@@ -52,6 +52,7 @@
 #include "lb_internal.h"
 #include "pktgen.h"
 #include "prog_run.h"
+#include "bench_util.h"
 
 #define NS_PER_SEC 1000000000ull
 #define BACKENDS_PER_SERVICE 10
@@ -60,14 +61,6 @@
 #define LARGE_SERVICES 1000     /* from here on, LARGE_TABLE */
 #define EST_FLOWS 256           /* established flows cycled through */
 #define MAX_SERVICE_COUNTS 8
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 static void print_quiet(enum ebpfnet_print_level level, const char *msg)
 {

@@ -69,6 +69,7 @@
 #include "policy.skel.h"
 #include "prog_run.h"
 #include "tc.h"
+#include "bench_util.h"
 
 #define NS_PER_SEC 1000000000ull
 #define MAX_ROUNDS 99
@@ -81,27 +82,6 @@
 #define MEASURED_PORT 80
 #define DENIED_PORT 81
 #define MEASURED_RULE 1
-
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		return -1;
-	*v = strtoull(s, &end, 10);
-	if (errno || *end || *v < min || *v > max)
-		return -1;
-	return 0;
-}
 
 static int cmp_u64(const void *a, const void *b)
 {

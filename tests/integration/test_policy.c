@@ -794,6 +794,10 @@ START_TEST(test_bad_input_adoption_cleanup)
 	ck_assert_int_eq(ebpfnet_policy_endpoint_del(pol, "vh-out"), -ENOENT);
 	ck_assert_int_eq(ebpfnet_policy_poll(NULL, 0), -EINVAL);
 	ck_assert_int_eq(ebpfnet_policy_poll(pol, -5), -EINVAL);
+	ck_assert_int_eq(ebpfnet_policy_consume(NULL), -EINVAL);
+	ck_assert_int_eq(ebpfnet_policy_fd(NULL), -EINVAL);
+	ck_assert_int_ge(ebpfnet_policy_fd(pol), 0);
+	ck_assert_int_ge(ebpfnet_policy_consume(pol), 0);
 	ck_assert_int_eq(ebpfnet_policy_stats(pol, NULL), -EINVAL);
 	ck_assert_int_eq(ebpfnet_policy_list(pol, NULL, NULL), -EINVAL);
 	ck_assert_int_eq(ebpfnet_policy_trace(pol, "app=frontend", NULL, IPPROTO_TCP,
